@@ -1,0 +1,29 @@
+#include "models/layers.h"
+
+#include <torch/torch.h>
+
+namespace actlab {
+
+torch::nn::Conv2d make_conv(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
+                            int64_t stride, bool batch_norm) {
+  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, kernel_size)
+                               .stride(stride)
+                               .padding(kernel_size / 2)
+                               .bias(!batch_norm));
+}
+
+ConvUnitImpl::ConvUnitImpl(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
+                           const ModelOptions& options) {
+  conv_ = register_module("conv", make_conv(in_channels, out_channels, kernel_size, /*stride=*/1,
+                                            options.batch_norm));
+  if (options.batch_norm) bn_ = register_module("bn", torch::nn::BatchNorm2d(out_channels));
+  act_ = register_module("act", Activation(options.activation));
+}
+
+torch::Tensor ConvUnitImpl::forward(torch::Tensor x) {
+  x = conv_->forward(x);
+  if (bn_) x = bn_->forward(x);
+  return act_->forward(x);
+}
+
+}  // namespace actlab

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/conv.h>
+
+#include "models/network.h"
+
+namespace actlab {
+
+// conv -> [batch norm] -> activation, the unit the plain-style models stack. Children are named
+// "conv", "bn", "act", so its activation appears as "<unit>.act".
+class ConvUnitImpl : public torch::nn::Module {
+ public:
+  ConvUnitImpl(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
+               const ModelOptions& options);
+  torch::Tensor forward(torch::Tensor x);
+
+ private:
+  torch::nn::Conv2d conv_{nullptr};
+  torch::nn::BatchNorm2d bn_{nullptr};
+  Activation act_{nullptr};
+};
+TORCH_MODULE(ConvUnit);
+
+// A convolution with "same" padding; without bias when batch norm follows (its shift is the bias).
+torch::nn::Conv2d make_conv(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
+                            int64_t stride, bool batch_norm);
+
+}  // namespace actlab

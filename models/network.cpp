@@ -1,0 +1,68 @@
+#include "models/network.h"
+
+#include <torch/torch.h>
+
+#include "models/init.h"
+#include "models/registry.h"
+#include "src/core/error.h"
+
+namespace actlab {
+
+std::vector<ActivationLayer> NetworkImpl::activation_layers() const {
+  // named_modules walks registration order, and every model registers in forward order.
+  std::vector<ActivationLayer> layers;
+  for (const auto& item : named_modules()) {
+    if (auto activation = std::dynamic_pointer_cast<ActivationImpl>(item.value())) {
+      layers.push_back({item.key(), Activation(activation)});
+    }
+  }
+  return layers;
+}
+
+const Registry<ModelDefinition>& model_registry() {
+  static const Registry<ModelDefinition> registry = [] {
+    Registry<ModelDefinition> r("model");
+    r.add(models::krizhevsky4());
+    r.add(models::plain());
+    r.add(models::vgg());
+    r.add(models::resnet());
+    return r;
+  }();
+  return registry;
+}
+
+ModelOptions resolve_model_options(const std::string& model, ModelOptions options) {
+  const ModelDefinition& definition = model_registry().get(model);
+  options.activation = canonical_activation_spec(options.activation);
+  if (options.depth == 0) options.depth = definition.default_depth;
+  if (options.width == 0) options.width = definition.default_width;
+  if (definition.default_depth == 0 && options.depth != 0) {
+    throw Error(fmt::format("model '{}' has a fixed depth: drop --depth", model));
+  }
+  if (definition.default_width == 0 && options.width != 0) {
+    throw Error(fmt::format("model '{}' has fixed widths: drop --width", model));
+  }
+  if (!definition.uses_skip && !options.skip) {
+    throw Error(fmt::format("model '{}' has no shortcuts to turn off: drop --no-skip", model));
+  }
+  if (definition.check_depth) {
+    const std::string problem = definition.check_depth(options.depth);
+    if (!problem.empty()) {
+      throw Error(fmt::format("model '{}' cannot have depth {}: {}", model, options.depth, problem));
+    }
+  }
+  if (definition.default_width != 0 && options.width < 1) {
+    throw Error(fmt::format("--width must be positive, got {}", options.width));
+  }
+  return options;
+}
+
+Network build_model(const std::string& model, ModelOptions options) {
+  options = resolve_model_options(model, options);
+  Network network = model_registry().get(model).build(options);
+  const auto& activation = activation_registry().get(parse_spec(options.activation, "").name);
+  initialize_weights(*network, options.init, activation.default_init, options.bias_init);
+  return network;
+}
+
+}  // namespace actlab

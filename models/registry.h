@@ -1,0 +1,14 @@
+#pragma once
+
+// The models actlab ships, each in its own file in this folder, registered in network.cpp.
+
+#include "models/network.h"
+
+namespace actlab::models {
+
+ModelDefinition krizhevsky4();
+ModelDefinition plain();
+ModelDefinition vgg();
+ModelDefinition resnet();
+
+}  // namespace actlab::models

@@ -1,0 +1,50 @@
+// actlab: train CNNs with pluggable activations on CIFAR-10 and measure why they train or not.
+#include <c10/util/Exception.h>
+#include <fmt/format.h>
+
+#include <vector>
+
+#include "src/cli/commands.h"
+#include "src/core/error.h"
+
+namespace {
+
+// c10 errors carry multi-line backtraces; users get the first line.
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"actlab: why ReLU and not sigmoid? Train CIFAR-10 CNNs with any activation and "
+               "measure it.",
+               "actlab"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "actlab 0.1.0");
+  std::vector<std::pair<CLI::App*, actlab::cli::Action>> commands;
+  for (auto add : {actlab::cli::add_train_command, actlab::cli::add_list_command,
+                   actlab::cli::add_data_command}) {
+    const auto before = app.get_subcommands({}).size();
+    auto action = add(app);
+    commands.emplace_back(app.get_subcommands({}).at(before), std::move(action));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+  try {
+    for (auto& [command, action] : commands) {
+      if (command->parsed()) return action();
+    }
+    return 0;
+  } catch (const actlab::Error& error) {
+    fmt::print(stderr, "actlab: error: {}\n", error.what());
+    return actlab::cli::kExitError;
+  } catch (const c10::Error& error) {
+    fmt::print(stderr, "actlab: LibTorch error: {}\n", first_line(error.what_without_backtrace()));
+    return actlab::cli::kExitInternal;
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "actlab: internal error: {}\n", first_line(error.what()));
+    return actlab::cli::kExitInternal;
+  }
+}

@@ -1,0 +1,74 @@
+#include "src/train/device_data.h"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include "src/core/error.h"
+#include "src/core/random.h"
+
+namespace actlab {
+
+ImageSet balanced_subset(const ImageSet& set, int64_t size, uint64_t seed) {
+  if (size == 0 || size >= set.size()) return set;
+  const int64_t classes = set.labels.max().item<int64_t>() + 1;
+  std::vector<int64_t> wanted(classes, size / classes);
+  for (int64_t c = 0; c < size % classes; ++c) ++wanted[c];
+  const auto labels = set.labels.contiguous();
+  const auto* label = labels.data_ptr<int64_t>();
+  std::vector<int64_t> chosen;
+  for (int64_t index : seeded_permutation(set.size(), seed)) {
+    if (wanted[label[index]] > 0) {
+      --wanted[label[index]];
+      chosen.push_back(index);
+    }
+  }
+  for (int64_t c = 0; c < classes; ++c) {
+    if (wanted[c] > 0) {
+      throw Error(fmt::format("a balanced subset of {} needs more images of class {} than the split "
+                              "has: choose a smaller subset",
+                              size, c));
+    }
+  }
+  std::sort(chosen.begin(), chosen.end());
+  const auto order = torch::tensor(chosen, torch::kInt64);
+  return {set.images.index_select(0, order), set.labels.index_select(0, order)};
+}
+
+std::pair<torch::Tensor, torch::Tensor> channel_statistics(const torch::Tensor& images) {
+  const auto pixels = images.to(torch::kFloat64).div_(255.0).transpose(0, 1).reshape({3, -1});
+  return {pixels.mean(1).to(torch::kFloat32), pixels.std(1).to(torch::kFloat32)};
+}
+
+DeviceImages::DeviceImages(const ImageSet& set, torch::Device device, torch::Tensor mean,
+                           torch::Tensor std)
+    : images_(set.images.to(device).contiguous()),
+      labels_(set.labels.to(device)),
+      mean_((mean * 255.0).reshape({1, 3, 1, 1}).to(device)),
+      std_((std * 255.0).reshape({1, 3, 1, 1}).to(device)) {}
+
+torch::Tensor augment_crop_flip(const torch::Tensor& images, int64_t padding) {
+  namespace F = torch::nn::functional;
+  const int64_t count = images.size(0);
+  const int64_t height = images.size(2), width = images.size(3);
+  const auto options = torch::TensorOptions().dtype(torch::kInt64).device(images.device());
+  const auto padded =
+      F::pad(images, F::PadFuncOptions({padding, padding, padding, padding}));  // zeros
+  // One gather picks every image's crop: row/column indices are offset + 0..31 per image.
+  const auto top = torch::randint(0, 2 * padding + 1, {count, 1, 1, 1}, options);
+  const auto left = torch::randint(0, 2 * padding + 1, {count, 1, 1, 1}, options);
+  const auto rows = top + torch::arange(height, options).view({1, 1, height, 1});
+  const auto cols = left + torch::arange(width, options).view({1, 1, 1, width});
+  const auto flip = torch::randint(0, 2, {count, 1, 1, 1}, options).to(torch::kBool);
+  const auto flipped_cols = torch::where(flip, left + (width - 1) - torch::arange(width, options).view({1, 1, 1, width}), cols);
+  const auto channels = torch::arange(images.size(1), options).view({1, -1, 1, 1});
+  const auto batch = torch::arange(count, options).view({-1, 1, 1, 1});
+  return padded.index({batch, channels, rows, flipped_cols});
+}
+
+torch::Tensor DeviceImages::batch(const torch::Tensor& indices, bool augment) const {
+  auto images = images_.index_select(0, indices);
+  if (augment) images = augment_crop_flip(images);
+  return (images.to(torch::kFloat32) - mean_) / std_;
+}
+
+}  // namespace actlab

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <torch/types.h>
+
+#include "data/cifar10.h"
+
+namespace actlab {
+
+// The class-balanced subset of `size` images (0 = all), chosen by `seed`: the first
+// size/10 images of each class in a seeded order (the remainder goes to the lowest labels).
+// Throws Error when a class has too few images.
+ImageSet balanced_subset(const ImageSet& set, int64_t size, uint64_t seed);
+
+// A split living on the training device as one uint8 tensor, with per-channel normalisation and
+// augmentation done there too: no host round trip per batch.
+class DeviceImages {
+ public:
+  // `mean`/`std` are per-channel statistics in [0, 1] units (from the training split).
+  DeviceImages(const ImageSet& set, torch::Device device, torch::Tensor mean, torch::Tensor std);
+
+  int64_t size() const { return labels_.size(0); }
+  const torch::Tensor& labels() const { return labels_; }
+
+  // Normalised float images [B, 3, 32, 32] for `indices` (int64, on the device); with `augment`,
+  // a random 32x32 crop of the 4-pixel zero-padded image and a random horizontal flip each.
+  torch::Tensor batch(const torch::Tensor& indices, bool augment) const;
+
+ private:
+  torch::Tensor images_;  // uint8 [N, 3, 32, 32]
+  torch::Tensor labels_;  // int64 [N]
+  torch::Tensor mean_;    // float [1, 3, 1, 1], 0..255 units
+  torch::Tensor std_;
+};
+
+// Per-channel mean and standard deviation of uint8 images in [0, 1] units, each float [3].
+std::pair<torch::Tensor, torch::Tensor> channel_statistics(const torch::Tensor& images);
+
+// Random crop of zero-padded images + horizontal flip, uint8 in and out, on the images' device.
+torch::Tensor augment_crop_flip(const torch::Tensor& images, int64_t padding = 4);
+
+}  // namespace actlab

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <torch/optim/optimizer.h>
+#include <torch/types.h>
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "models/network.h"
+#include "src/train/config.h"
+
+namespace actlab {
+
+class DeviceImages;
+
+// One evaluation: before the first step (epoch 0) and after every epoch.
+struct EpochMetrics {
+  int epoch = 0;
+  int64_t step = 0;          // optimizer steps taken so far
+  int64_t images_seen = 0;   // training images processed so far
+  double train_loss = 0;     // eval mode, no augmentation, on train_eval_images training images
+  double train_error = 0;
+  std::optional<double> train_loss_running;   // mean over the epoch's batches as trained (with
+  std::optional<double> train_error_running;  // augmentation, weights moving); none at epoch 0
+  double test_loss = 0;
+  double test_error = 0;
+  double lr = 0;                   // learning rate at the end of the epoch
+  double seconds = 0;              // wall time since the start of training
+  double images_per_second = 0;    // training throughput of this epoch (0 at epoch 0)
+  int64_t clipped_steps = 0;       // steps whose gradient norm was clipped, this epoch
+};
+
+// How a run ended.
+struct RunSummary {
+  std::string status = "running";  // completed | diverged | interrupted
+  std::string message;
+  std::optional<int64_t> diverged_step;
+  int epochs_completed = 0;
+  int64_t steps = 0;
+  double final_test_error = 1;
+  double best_test_error = 1;
+  int best_epoch = 0;
+  double final_train_error = 1;
+  double total_seconds = 0;
+  int64_t clipped_steps = 0;
+};
+
+nlohmann::json to_json(const EpochMetrics& metrics);
+nlohmann::json to_json(const RunSummary& summary);
+
+// What hooks may look at while the loop runs.
+struct TrainingContext {
+  const TrainConfig& config;
+  Network model;
+  torch::optim::Optimizer& optimizer;
+  torch::Device device;
+  const DeviceImages& train_images;
+  const DeviceImages& test_images;
+  int epoch = 0;       // the epoch being trained (1-based), or 0 before training
+  int64_t step = 0;    // optimizer steps taken so far
+};
+
+// Observers of the one training loop (progress, records, and later probes). They never change
+// what the loop computes; the loop calls them in the order given.
+class TrainingHook {
+ public:
+  virtual ~TrainingHook() = default;
+  virtual void on_start(const TrainingContext&) {}
+  // Gradients of the step are in place; the optimizer has not stepped yet.
+  virtual void after_backward(const TrainingContext&, const torch::Tensor& /*loss*/) {}
+  virtual void on_evaluation(const TrainingContext&, const EpochMetrics&) {}
+  virtual void on_finish(const TrainingContext&, const RunSummary&) {}
+};
+
+}  // namespace actlab
