@@ -1,0 +1,69 @@
+#pragma once
+
+// Shared test fixtures: real temporary folders, the real `actlab` binary, the real CIFAR-10.
+
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+namespace actlab::testing {
+
+// A fresh folder under the system temp dir, removed with its contents at scope exit.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "actlab-test-XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// The prepared CIFAR-10 folder: $ACTLAB_DATA, else the checkout's data/cifar-10-batches-bin.
+inline std::filesystem::path cifar10_dir() {
+  if (const char* env = std::getenv("ACTLAB_DATA")) return env;
+  return ACTLAB_TEST_DATA_DIR;
+}
+
+inline bool have_cifar10() { return std::filesystem::exists(cifar10_dir() / "test_batch.bin"); }
+
+struct ProcessResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs the built `actlab` with `arguments` (already shell-quoted) and captures its output.
+inline ProcessResult run_actlab(const std::string& arguments) {
+  const std::string command = fmt::format("'{}' {} 2>&1", ACTLAB_BINARY, arguments);
+  ProcessResult result;
+  std::FILE* pipe = ::popen(command.c_str(), "r");
+  std::array<char, 4096> buffer{};
+  size_t read = 0;
+  while ((read = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
+    result.output.append(buffer.data(), read);
+  }
+  const int status = ::pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+inline int count_lines(const std::string& text) {
+  int lines = 0;
+  for (char c : text) lines += c == '\n';
+  return lines;
+}
+
+}  // namespace actlab::testing

@@ -1,0 +1,145 @@
+#include <catch2/catch.hpp>
+#include <torch/torch.h>
+
+#include "models/network.h"
+#include "src/core/error.h"
+
+using namespace actlab;
+
+namespace {
+
+int64_t count_parameters(const Network& network) {
+  int64_t count = 0;
+  for (const auto& p : network->parameters()) count += p.numel();
+  return count;
+}
+
+ModelOptions options_with(std::string activation, bool batch_norm, int depth = 0) {
+  ModelOptions options;
+  options.activation = std::move(activation);
+  options.batch_norm = batch_norm;
+  options.depth = depth;
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("the four models are registered", "[unit][models]") {
+  CHECK(model_registry().names() == std::vector<std::string>{"krizhevsky4", "plain", "vgg", "resnet"});
+}
+
+TEST_CASE("every model maps a CIFAR batch to 10 class scores", "[unit][models]") {
+  const std::string model = GENERATE(from_range(model_registry().names()));
+  const bool batch_norm = GENERATE(false, true);
+  CAPTURE(model, batch_norm);
+  ModelOptions options = options_with("tanh", batch_norm);
+  if (model == "vgg") options.width = 8;  // keep the test small
+  Network network = build_model(model, options);
+  const auto scores = network->forward(torch::randn({3, 3, 32, 32}));
+  CHECK(scores.sizes() == torch::IntArrayRef({3, 10}));
+  CHECK(torch::isfinite(scores).all().item<bool>());
+}
+
+TEST_CASE("krizhevsky4 has the cuda-convnet layer sizes", "[unit][models]") {
+  Network network = build_model("krizhevsky4", options_with("relu", false));
+  // conv 5x5: 3->32, 32->32, 32->64 (with biases) + fc 1024->10.
+  const int64_t expected = (5 * 5 * 3 * 32 + 32) + (5 * 5 * 32 * 32 + 32) + (5 * 5 * 32 * 64 + 64) +
+                           (1024 * 10 + 10);
+  CHECK(count_parameters(network) == expected);
+  std::vector<std::string> names;
+  for (const auto& layer : network->activation_layers()) names.push_back(layer.name);
+  CHECK(names == std::vector<std::string>{"conv1.act", "conv2.act", "conv3.act"});
+}
+
+TEST_CASE("ResNet-20 has about 0.27 M parameters", "[unit][models]") {
+  Network network = build_model("resnet", options_with("relu", true, 20));
+  CHECK(count_parameters(network) == Approx(270000).epsilon(0.01));
+  CHECK(network->activation_layers().size() == 1 + 3 * 3 * 2);
+}
+
+TEST_CASE("resnet skip on/off changes only the shortcuts", "[unit][models]") {
+  ModelOptions with_skip = options_with("relu", true, 20);
+  ModelOptions without_skip = with_skip;
+  without_skip.skip = false;
+  torch::manual_seed(3);
+  Network a = build_model("resnet", with_skip);
+  torch::manual_seed(3);
+  Network b = build_model("resnet", without_skip);
+  const auto pa = a->named_parameters();
+  const auto pb = b->named_parameters();
+  REQUIRE(pa.size() == pb.size());
+  for (const auto& item : pa) {
+    REQUIRE(pb.contains(item.key()));
+    CHECK(torch::equal(item.value(), pb[item.key()]));
+  }
+  a->eval();
+  b->eval();
+  const auto x = torch::randn({2, 3, 32, 32});
+  CHECK_FALSE(torch::allclose(a->forward(x), b->forward(x)));
+}
+
+TEST_CASE("activation layers have stable dotted names in forward order", "[unit][models]") {
+  Network resnet = build_model("resnet", options_with("relu", false, 20));
+  const auto layers = resnet->activation_layers();
+  CHECK(layers.front().name == "stem.act");
+  CHECK(layers[1].name == "stage1.block1.act1");
+  CHECK(layers[2].name == "stage1.block1.act2");
+  CHECK(layers.back().name == "stage3.block3.act2");
+  const bool has_example =
+      std::any_of(layers.begin(), layers.end(), [](const auto& l) { return l.name == "stage2.block1.act2"; });
+  CHECK(has_example);
+
+  Network plain = build_model("plain", options_with("sigmoid", false, 7));
+  std::vector<std::string> names;
+  for (const auto& layer : plain->activation_layers()) names.push_back(layer.name);
+  CHECK(names == std::vector<std::string>{"stage1.layer1.act", "stage1.layer2.act", "stage1.layer3.act",
+                                          "stage2.layer1.act", "stage2.layer2.act", "stage3.layer1.act",
+                                          "stage3.layer2.act"});
+}
+
+TEST_CASE("vgg depths give 8, 10 and 13 conv layers", "[unit][models]") {
+  for (auto [depth, convs] : {std::pair{11, 8}, std::pair{13, 10}, std::pair{16, 13}}) {
+    ModelOptions options = options_with("relu", false, depth);
+    options.width = 4;
+    CHECK(build_model("vgg", options)->activation_layers().size() == static_cast<size_t>(convs));
+  }
+}
+
+TEST_CASE("weight init follows the activation family and bias init is applied", "[unit][models]") {
+  ModelOptions options = options_with("relu", false, 4);
+  options.width = 64;
+  options.bias_init = -3;
+  Network relu_net = build_model("plain", options);
+  const auto named = relu_net->named_parameters();
+  // He normal: std = sqrt(2 / fan_in), fan_in = 64 * 9.
+  const auto weight = named["stage1.layer2.conv.weight"];
+  CHECK(weight.std().item<double>() == Approx(std::sqrt(2.0 / (64 * 9))).epsilon(0.05));
+  CHECK(torch::all(named["stage1.layer2.conv.bias"] == -3).item<bool>());
+  CHECK(torch::all(named["classifier.bias"] == 0).item<bool>());
+
+  options.activation = "sigmoid";
+  Network sigmoid_net = build_model("plain", options);
+  // Glorot uniform: std = sqrt(2 / (fan_in + fan_out)), both 64 * 9.
+  CHECK(sigmoid_net->named_parameters()["stage1.layer2.conv.weight"].std().item<double>() ==
+        Approx(std::sqrt(2.0 / (2 * 64 * 9))).epsilon(0.05));
+
+  options.init = "normal:std=0.01";
+  options.batch_norm = true;
+  Network gaussian = build_model("plain", options);
+  CHECK(gaussian->named_parameters()["stage1.layer2.conv.weight"].std().item<double>() ==
+        Approx(0.01).epsilon(0.05));
+  // With batch norm the bias before the activation is batch norm's shift.
+  CHECK(torch::all(gaussian->named_parameters()["stage1.layer2.bn.bias"] == -3).item<bool>());
+}
+
+TEST_CASE("bad model options are errors that name the fix", "[unit][models]") {
+  CHECK_THROWS_WITH(build_model("alexnet", {}), Catch::Contains("unknown model") && Catch::Contains("resnet"));
+  CHECK_THROWS_WITH(build_model("resnet", options_with("relu", false, 21)), Catch::Contains("6n+2"));
+  CHECK_THROWS_WITH(build_model("vgg", options_with("relu", false, 12)), Catch::Contains("11, 13 or 16"));
+  CHECK_THROWS_WITH(build_model("krizhevsky4", options_with("relu", false, 8)),
+                    Catch::Contains("fixed depth"));
+  ModelOptions bad_init = options_with("relu", false);
+  bad_init.init = "orthogonal";
+  CHECK_THROWS_WITH(build_model("krizhevsky4", bad_init), Catch::Contains("unknown init 'orthogonal'"));
+  CHECK_THROWS_AS(build_model("plain", options_with("sigmoidd", false)), Error);
+}

@@ -1,0 +1,184 @@
+#include <catch2/catch.hpp>
+#include <torch/torch.h>
+
+#include <nlohmann/json.hpp>
+
+#include "src/core/error.h"
+#include "src/core/files.h"
+#include "src/train/device_data.h"
+#include "src/train/optimizer.h"
+#include "src/train/run_recorder.h"
+#include "src/train/trainer.h"
+#include "tests/helpers.h"
+
+using namespace actlab;
+using actlab::testing::TempDir;
+
+namespace {
+
+TrainConfig small_run(int64_t train_images, int epochs) {
+  TrainConfig config;
+  config.data_dir = actlab::testing::cifar10_dir().string();
+  config.train_subset = train_images;
+  config.test_subset = 1000;
+  config.epochs = epochs;
+  config.augment = false;
+  return resolve(config);
+}
+
+// Records every evaluation so tests can compare runs.
+struct MetricsLog : TrainingHook {
+  std::vector<EpochMetrics> metrics;
+  void on_evaluation(const TrainingContext&, const EpochMetrics& m) override { metrics.push_back(m); }
+};
+
+}  // namespace
+
+TEST_CASE("learning-rate schedules: warm-up, step and cosine", "[unit][train]") {
+  TrainConfig config;
+  config.lr = 0.1;
+  config.epochs = 10;
+  CHECK(learning_rate_at(config, 7.5) == Approx(0.1));
+  config.schedule = "step";
+  config.step_epochs = 3;
+  CHECK(learning_rate_at(config, 2.9) == Approx(0.1));
+  CHECK(learning_rate_at(config, 3.0) == Approx(0.01));
+  CHECK(learning_rate_at(config, 6.5) == Approx(0.001));
+  config.schedule = "cosine";
+  config.warmup_epochs = 2;
+  CHECK(learning_rate_at(config, 1.0) == Approx(0.05));
+  CHECK(learning_rate_at(config, 2.0) == Approx(0.1));
+  CHECK(learning_rate_at(config, 6.0) == Approx(0.05));
+  CHECK(learning_rate_at(config, 10.0) == Approx(0.0).margin(1e-12));
+}
+
+TEST_CASE("bad configuration values are errors naming the option", "[unit][train]") {
+  TrainConfig config;
+  config.lr = -1;
+  CHECK_THROWS_WITH(resolve(config), Catch::Contains("--lr"));
+  config = {};
+  config.optimizer = "rmsprop";
+  CHECK_THROWS_WITH(resolve(config), Catch::Contains("sgd, adam, adamw"));
+  config = {};
+  config.model_options.activation = "relu:slope=1";
+  CHECK_THROWS_WITH(resolve(config), Catch::Contains("no parameter 'slope'"));
+  config = {};
+  CHECK(resolve(config).threads >= 1);
+  CHECK(resolve(config).model_options.activation == "relu");
+}
+
+TEST_CASE("balanced subsets take the same number of images from every class", "[unit][train]") {
+  ImageSet set{torch::zeros({100, 3, 32, 32}, torch::kUInt8), torch::arange(100) % 10};
+  const ImageSet subset = balanced_subset(set, 23, /*seed=*/1);
+  REQUIRE(subset.size() == 23);
+  const auto counts = torch::bincount(subset.labels);
+  CHECK(counts.max().item<int64_t>() - counts.min().item<int64_t>() <= 1);
+  CHECK(balanced_subset(set, 23, 1).labels.equal(subset.labels));
+  CHECK_THROWS_WITH(balanced_subset({set.images.slice(0, 5, 17), set.labels.slice(0, 5, 17)}, 11, 0),
+                    Catch::Contains("smaller subset"));
+}
+
+TEST_CASE("crop-and-flip augmentation moves pixels, pads with zeros, keeps shape", "[unit][train]") {
+  torch::manual_seed(0);
+  const auto images = torch::randint(1, 256, {64, 3, 32, 32}, torch::kUInt8);
+  const auto augmented = augment_crop_flip(images);
+  CHECK(augmented.sizes() == images.sizes());
+  CHECK(augmented.scalar_type() == torch::kUInt8);
+  // Every output is the input shifted by (dy, dx) in [-4, 4], maybe mirrored, zero outside.
+  for (int64_t i = 0; i < 64; ++i) {
+    bool matched = false;
+    for (int flip = 0; flip < 2 && !matched; ++flip) {
+      const auto source = flip ? images[i].flip({2}) : images[i];
+      for (int dy = -4; dy <= 4 && !matched; ++dy) {
+        for (int dx = -4; dx <= 4 && !matched; ++dx) {
+          auto expected = torch::zeros_like(source);
+          const auto rows = std::make_pair(std::max(0, -dy), 32 - std::max(0, dy));
+          const auto cols = std::make_pair(std::max(0, -dx), 32 - std::max(0, dx));
+          expected.slice(1, rows.first, rows.second).slice(2, cols.first, cols.second) =
+              source.slice(1, rows.first + dy, rows.second + dy).slice(2, cols.first + dx, cols.second + dx);
+          matched = augmented[i].equal(expected);
+        }
+      }
+    }
+    CHECK(matched);
+  }
+}
+
+TEST_CASE("normalised batches have zero mean and unit spread per channel", "[unit][train]") {
+  const auto images = torch::randint(0, 256, {500, 3, 32, 32}, torch::kUInt8);
+  const auto [mean, std] = channel_statistics(images);
+  DeviceImages device_images({images, torch::zeros({500}, torch::kInt64)}, torch::kCPU, mean, std);
+  const auto batch = device_images.batch(torch::arange(500), /*augment=*/false);
+  CHECK(batch.mean({0, 2, 3}).abs().max().item<double>() < 1e-4);
+  CHECK(batch.transpose(0, 1).reshape({3, -1}).std(1).sub(1).abs().max().item<double>() < 1e-3);
+}
+
+TEST_CASE("krizhevsky4 + relu beats chance on real CIFAR-10 in 4 epochs", "[data][integration]") {
+  REQUIRE(actlab::testing::have_cifar10());
+  const TrainConfig config = small_run(2000, 4);
+  MetricsLog log;
+  const RunSummary summary = train(config, {&log});
+  CHECK(summary.status == "completed");
+  REQUIRE(log.metrics.size() == 5);
+  CHECK(log.metrics.front().epoch == 0);
+  CHECK(log.metrics.front().step == 0);
+  // Chance is 90% error; a plain PyTorch script gets about 64% here.
+  CHECK(log.metrics.back().test_error < 0.70);
+  CHECK(log.metrics.back().train_error < log.metrics.front().train_error);
+}
+
+TEST_CASE("the same seed gives identical metrics on CPU", "[data][integration]") {
+  REQUIRE(actlab::testing::have_cifar10());
+  TrainConfig config = small_run(500, 1);
+  config.augment = true;
+  MetricsLog first, second;
+  train(config, {&first});
+  train(config, {&second});
+  REQUIRE(first.metrics.size() == second.metrics.size());
+  for (size_t i = 0; i < first.metrics.size(); ++i) {
+    CHECK(first.metrics[i].train_loss == second.metrics[i].train_loss);
+    CHECK(first.metrics[i].test_loss == second.metrics[i].test_loss);
+    CHECK(first.metrics[i].train_loss_running == second.metrics[i].train_loss_running);
+  }
+  config.seed = 1;
+  MetricsLog other_seed;
+  train(config, {&other_seed});
+  CHECK(other_seed.metrics.back().train_loss != first.metrics.back().train_loss);
+}
+
+TEST_CASE("a non-finite loss stops the run as diverged with its step", "[data][integration]") {
+  REQUIRE(actlab::testing::have_cifar10());
+  TrainConfig config = small_run(500, 3);
+  config.lr = 1e6;
+  config.model_options.init = "normal:std=1";
+  TempDir dir;
+  RunRecorder recorder(dir.path(), /*overwrite=*/false);
+  const RunSummary summary = train(config, {&recorder});
+  CHECK(summary.status == "diverged");
+  REQUIRE(summary.diverged_step.has_value());
+  CHECK(*summary.diverged_step >= 1);
+  const auto written = nlohmann::json::parse(read_file(dir / "summary.json"));
+  CHECK(written["status"] == "diverged");
+  CHECK(written["diverged_step"] == *summary.diverged_step);
+}
+
+TEST_CASE("a stop request ends the run as interrupted and keeps its records", "[data][integration]") {
+  REQUIRE(actlab::testing::have_cifar10());
+  struct StopAfterFirstStep : TrainingHook {
+    void after_backward(const TrainingContext&, const torch::Tensor&) override { request_stop(); }
+  } stopper;
+  TempDir dir;
+  RunRecorder recorder(dir.path(), /*overwrite=*/false);
+  const RunSummary summary = train(small_run(500, 2), {&stopper, &recorder});
+  CHECK(summary.status == "interrupted");
+  CHECK(summary.steps == 1);
+  CHECK(nlohmann::json::parse(read_file(dir / "summary.json"))["status"] == "interrupted");
+  CHECK(actlab::testing::count_lines(read_file(dir / "metrics.jsonl")) == 1);  // epoch 0 kept
+}
+
+TEST_CASE("a run folder that holds a run is not overwritten by accident", "[unit][train]") {
+  TempDir dir;
+  std::ofstream(dir / "summary.json") << "{}";
+  CHECK_THROWS_WITH(RunRecorder(dir.path(), false), Catch::Contains("--overwrite"));
+  CHECK_NOTHROW(RunRecorder(dir.path(), true));
+}
