@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <cstdio>
+
 #include "src/core/error.h"
 #include "src/core/files.h"
 
@@ -11,8 +13,8 @@ namespace actlab {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& cifar10_class_names() {
-  static const std::vector<std::string> names = {"airplane", "automobile", "bird",  "cat",  "deer",
-                                                 "dog",      "frog",       "horse", "ship", "truck"};
+  static const std::vector<std::string> names = {
+      "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
   return names;
 }
 
@@ -27,27 +29,37 @@ ImageSet read_cifar10_batch(const fs::path& file) {
   std::error_code error;
   const auto bytes = fs::file_size(file, error);
   if (error) {
-    throw Error(fmt::format("CIFAR-10 file '{}' is missing: run `actlab data prepare --from "
-                            "<cifar-10-binary.tar.gz|image folder> --to {}`",
-                            file.string(), file.parent_path().string()));
+    throw Error(
+        fmt::format("CIFAR-10 file '{}' is missing: run `actlab data prepare --from "
+                    "<cifar-10-binary.tar.gz|image folder> --to {}`",
+                    file.string(), file.parent_path().string()));
   }
   if (bytes == 0 || bytes % kCifarRecordBytes != 0) {
-    throw Error(fmt::format("CIFAR-10 file '{}' has {} bytes, not a multiple of {} (one record): it "
-                            "is truncated or not CIFAR-10; prepare it again with `actlab data prepare`",
-                            file.string(), bytes, kCifarRecordBytes));
+    throw Error(
+        fmt::format("CIFAR-10 file '{}' has {} bytes, not a multiple of {} (one record): it "
+                    "is truncated or not CIFAR-10; prepare it again with `actlab data prepare`",
+                    file.string(), bytes, kCifarRecordBytes));
   }
-  const std::string content = read_file(file);
   const int64_t count = static_cast<int64_t>(bytes) / kCifarRecordBytes;
-  auto records = torch::from_blob(const_cast<char*>(content.data()), {count, kCifarRecordBytes},
-                                  torch::kUInt8);
+  // Read straight into the tensor that keeps the records: no intermediate copy.
+  auto records = torch::empty({count, kCifarRecordBytes}, torch::kUInt8);
+  std::FILE* stream = std::fopen(file.c_str(), "rb");
+  const bool complete = stream != nullptr && std::fread(records.data_ptr(), 1, bytes, stream) ==
+                                                 static_cast<size_t>(bytes);
+  if (stream != nullptr) std::fclose(stream);
+  if (!complete) {
+    throw Error(
+        fmt::format("cannot read CIFAR-10 file '{}': check its permissions", file.string()));
+  }
   ImageSet set;
   set.labels = records.select(1, 0).to(torch::kInt64);
   const auto max_label = set.labels.max().item<int64_t>();
   if (max_label >= kCifarClasses) {
     const auto record = set.labels.ge(kCifarClasses).nonzero()[0][0].item<int64_t>();
-    throw Error(fmt::format("CIFAR-10 file '{}': record {} has label {} (valid: 0..9): the file is "
-                            "corrupt; prepare it again with `actlab data prepare`",
-                            file.string(), record, set.labels[record].item<int64_t>()));
+    throw Error(
+        fmt::format("CIFAR-10 file '{}': record {} has label {} (valid: 0..9): the file is "
+                    "corrupt; prepare it again with `actlab data prepare`",
+                    file.string(), record, set.labels[record].item<int64_t>()));
   }
   set.images = records.slice(1, 1).reshape({count, 3, 32, 32}).clone();
   return set;
@@ -57,13 +69,15 @@ fs::path find_cifar10_dir(const fs::path& dir) {
   if (fs::exists(dir / "test_batch.bin") || fs::exists(dir / "data_batch_1.bin")) return dir;
   if (fs::exists(dir / "cifar-10-batches-bin")) return dir / "cifar-10-batches-bin";
   if (!fs::exists(dir)) {
-    throw Error(fmt::format("data folder '{}' does not exist: pass --data DIR, or create it with "
-                            "`actlab data prepare --from <cifar-10-binary.tar.gz|image folder> --to {}`",
-                            dir.string(), dir.string()));
+    throw Error(
+        fmt::format("data folder '{}' does not exist: pass --data DIR, or create it with "
+                    "`actlab data prepare --from <cifar-10-binary.tar.gz|image folder> --to {}`",
+                    dir.string(), dir.string()));
   }
-  throw Error(fmt::format("data folder '{}' holds no CIFAR-10 batches (data_batch_1.bin ...): create "
-                          "them with `actlab data prepare --from <archive|folder> --to {}`",
-                          dir.string(), dir.string()));
+  throw Error(
+      fmt::format("data folder '{}' holds no CIFAR-10 batches (data_batch_1.bin ...): create "
+                  "them with `actlab data prepare --from <archive|folder> --to {}`",
+                  dir.string(), dir.string()));
 }
 
 ImageSet read_cifar10_split(const fs::path& dir, const std::string& split) {
@@ -92,7 +106,8 @@ std::string encode_records(const ImageSet& set) {
 void write_cifar10(const Cifar10& data, const fs::path& dir) {
   fs::create_directories(dir);
   const auto train_files = cifar10_batch_files("train");
-  const auto chunks = torch::arange(data.train.size()).tensor_split(static_cast<int64_t>(train_files.size()));
+  const auto chunks =
+      torch::arange(data.train.size()).tensor_split(static_cast<int64_t>(train_files.size()));
   for (size_t i = 0; i < train_files.size(); ++i) {
     const ImageSet part{data.train.images.index_select(0, chunks[i]),
                         data.train.labels.index_select(0, chunks[i])};

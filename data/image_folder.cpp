@@ -18,7 +18,9 @@ namespace actlab {
 
 namespace fs = std::filesystem;
 
-bool image_folders_supported() { return ACTLAB_WITH_OPENCV != 0; }
+bool image_folders_supported() {
+  return ACTLAB_WITH_OPENCV != 0;
+}
 
 namespace {
 
@@ -44,7 +46,8 @@ std::vector<fs::path> sorted_entries(const fs::path& dir, bool directories) {
 std::string decode_into(const fs::path& file, torch::Tensor& images, int64_t index) {
   const cv::Mat bgr = cv::imread(file.string(), cv::IMREAD_COLOR);
   if (bgr.empty()) return "does not decode as an image";
-  if (bgr.rows != 32 || bgr.cols != 32) return fmt::format("is {}x{}, not 32x32", bgr.cols, bgr.rows);
+  if (bgr.rows != 32 || bgr.cols != 32)
+    return fmt::format("is {}x{}, not 32x32", bgr.cols, bgr.rows);
   auto* out = images[index].data_ptr<uint8_t>();
   for (int y = 0; y < 32; ++y) {
     const auto* row = bgr.ptr<uint8_t>(y);
@@ -62,10 +65,11 @@ std::string decode_into(const fs::path& file, torch::Tensor& images, int64_t ind
 
 ImageSet read_image_folder(const fs::path& root, const std::string& split) {
 #if !ACTLAB_WITH_OPENCV
-  throw Error(fmt::format("cannot read image folder '{}': this actlab was built without OpenCV; "
-                          "rebuild with libopencv-dev installed, or convert the images with "
-                          "shared/tools/cifar10_jpeg_to_bin.py",
-                          root.string()));
+  throw Error(
+      fmt::format("cannot read image folder '{}': this actlab was built without OpenCV; "
+                  "rebuild with libopencv-dev installed, or convert the images with "
+                  "shared/tools/cifar10_jpeg_to_bin.py",
+                  root.string()));
 #else
   const fs::path split_dir = root / split;
   if (!fs::is_directory(split_dir)) {
@@ -93,7 +97,8 @@ ImageSet read_image_folder(const fs::path& root, const std::string& split) {
   });
   for (size_t i = 0; i < files.size(); ++i) {
     if (!problems[i].empty()) {
-      throw Error(fmt::format("image '{}' {}: remove or replace it", files[i].string(), problems[i]));
+      throw Error(
+          fmt::format("image '{}' {}: remove or replace it", files[i].string(), problems[i]));
     }
   }
   return {images, torch::tensor(labels, torch::kInt64)};

@@ -35,7 +35,8 @@ class ScratchDir {
 bool is_archive(const fs::path& path) {
   const std::string name = path.filename().string();
   auto ends_with = [&](const std::string& suffix) {
-    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return name.size() >= suffix.size() &&
+           name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   return ends_with(".tar.gz") || ends_with(".tgz") || ends_with(".tar");
 }
@@ -46,7 +47,9 @@ std::string shell_quote(const std::string& text) {
   return quoted + "'";
 }
 
-bool has_binary_batches(const fs::path& dir) { return fs::exists(dir / "data_batch_1.bin"); }
+bool has_binary_batches(const fs::path& dir) {
+  return fs::exists(dir / "data_batch_1.bin");
+}
 bool has_image_splits(const fs::path& dir) {
   return fs::is_directory(dir / "train") && fs::is_directory(dir / "test");
 }
@@ -56,14 +59,16 @@ bool has_image_splits(const fs::path& dir) {
 fs::path find_source_root(const fs::path& source) {
   if (has_binary_batches(source) || has_image_splits(source)) return source;
   for (const auto& entry : fs::directory_iterator(source)) {
-    if (entry.is_directory() && (has_binary_batches(entry.path()) || has_image_splits(entry.path()))) {
+    if (entry.is_directory() &&
+        (has_binary_batches(entry.path()) || has_image_splits(entry.path()))) {
       return entry.path();
     }
   }
-  throw Error(fmt::format("'{}' holds neither CIFAR-10 binary batches (data_batch_1.bin ...) nor "
-                          "train/ and test/ image folders: pass cifar-10-binary.tar.gz or an image "
-                          "folder to --from",
-                          source.string()));
+  throw Error(
+      fmt::format("'{}' holds neither CIFAR-10 binary batches (data_batch_1.bin ...) nor "
+                  "train/ and test/ image folders: pass cifar-10-binary.tar.gz or an image "
+                  "folder to --from",
+                  source.string()));
 }
 
 ImageSet shuffled(const ImageSet& set, uint64_t seed) {
@@ -85,26 +90,29 @@ ImageSet read_folder_split(const fs::path& root, const std::string& split) {
 
 PrepareReport prepare_cifar10(const fs::path& from, const fs::path& to) {
   if (!fs::exists(from)) {
-    throw Error(fmt::format("'{}' does not exist: pass the downloaded cifar-10-binary.tar.gz (from "
-                            "https://www.cs.toronto.edu/~kriz/cifar.html) or an image folder to --from",
-                            from.string()));
+    throw Error(
+        fmt::format("'{}' does not exist: pass the downloaded cifar-10-binary.tar.gz (from "
+                    "https://www.cs.toronto.edu/~kriz/cifar.html) or an image folder to --from",
+                    from.string()));
   }
   std::optional<ScratchDir> scratch;
   fs::path source = from;
   if (fs::is_regular_file(from)) {
     if (!is_archive(from)) {
-      throw Error(fmt::format("'{}' is not a .tar.gz archive or a folder: pass cifar-10-binary.tar.gz "
-                              "or an image folder to --from",
-                              from.string()));
+      throw Error(
+          fmt::format("'{}' is not a .tar.gz archive or a folder: pass cifar-10-binary.tar.gz "
+                      "or an image folder to --from",
+                      from.string()));
     }
     fs::create_directories(to);
     scratch.emplace(to / fmt::format(".extract-{}", ::getpid()));
     const std::string command = fmt::format("tar -xf {} -C {}", shell_quote(from.string()),
                                             shell_quote(scratch->path().string()));
     if (std::system(command.c_str()) != 0) {
-      throw Error(fmt::format("unpacking '{}' failed: the archive is damaged or incomplete; download "
-                              "it again",
-                              from.string()));
+      throw Error(
+          fmt::format("unpacking '{}' failed: the archive is damaged or incomplete; download "
+                      "it again",
+                      from.string()));
     }
     source = scratch->path();
   }

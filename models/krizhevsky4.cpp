@@ -25,7 +25,8 @@ class Krizhevsky4Impl : public NetworkImpl {
       : conv1_(register_module("conv1", ConvUnit(3, 32, 5, options))),
         conv2_(register_module("conv2", ConvUnit(32, 32, 5, options))),
         conv3_(register_module("conv3", ConvUnit(32, 64, 5, options))),
-        classifier_(register_module("classifier", torch::nn::Linear(64 * 4 * 4, options.num_classes))) {}
+        classifier_(
+            register_module("classifier", torch::nn::Linear(64 * 4 * 4, options.num_classes))) {}
 
   torch::Tensor forward(torch::Tensor x) override {
     namespace F = torch::nn::functional;

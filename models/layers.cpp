@@ -14,8 +14,8 @@ torch::nn::Conv2d make_conv(int64_t in_channels, int64_t out_channels, int64_t k
 
 ConvUnitImpl::ConvUnitImpl(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
                            const ModelOptions& options) {
-  conv_ = register_module("conv", make_conv(in_channels, out_channels, kernel_size, /*stride=*/1,
-                                            options.batch_norm));
+  conv_ = register_module(
+      "conv", make_conv(in_channels, out_channels, kernel_size, /*stride=*/1, options.batch_norm));
   if (options.batch_norm) bn_ = register_module("bn", torch::nn::BatchNorm2d(out_channels));
   act_ = register_module("act", Activation(options.activation));
 }

@@ -48,7 +48,8 @@ ModelOptions resolve_model_options(const std::string& model, ModelOptions option
   if (definition.check_depth) {
     const std::string problem = definition.check_depth(options.depth);
     if (!problem.empty()) {
-      throw Error(fmt::format("model '{}' cannot have depth {}: {}", model, options.depth, problem));
+      throw Error(
+          fmt::format("model '{}' cannot have depth {}: {}", model, options.depth, problem));
     }
   }
   if (definition.default_width != 0 && options.width < 1) {

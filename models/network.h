@@ -42,11 +42,11 @@ using Network = std::shared_ptr<NetworkImpl>;
 
 struct ModelDefinition {
   std::string name;
-  std::string summary;        // one line
-  std::string layers;         // the exact layer list, printed by `actlab list models`
-  int default_depth = 0;      // 0: the model has a fixed depth
-  int default_width = 0;      // 0: the model has fixed widths
-  bool uses_skip = false;     // accepts skip on/off
+  std::string summary;     // one line
+  std::string layers;      // the exact layer list, printed by `actlab list models`
+  int default_depth = 0;   // 0: the model has a fixed depth
+  int default_width = 0;   // 0: the model has fixed widths
+  bool uses_skip = false;  // accepts skip on/off
   std::function<std::string(int depth)> check_depth;  // "" when valid, else the fix
   std::function<Network(const ModelOptions&)> build;  // options already resolved
 };

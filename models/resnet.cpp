@@ -15,11 +15,12 @@ class BasicBlockImpl : public torch::nn::Module {
   BasicBlockImpl(int64_t in_channels, int64_t out_channels, int64_t stride,
                  const ModelOptions& options)
       : stride_(stride), pad_channels_(out_channels - in_channels), skip_(options.skip) {
-    conv1_ = register_module("conv1", make_conv(in_channels, out_channels, 3, stride,
-                                                options.batch_norm));
+    conv1_ = register_module("conv1",
+                             make_conv(in_channels, out_channels, 3, stride, options.batch_norm));
     if (options.batch_norm) bn1_ = register_module("bn1", torch::nn::BatchNorm2d(out_channels));
     act1_ = register_module("act1", Activation(options.activation));
-    conv2_ = register_module("conv2", make_conv(out_channels, out_channels, 3, 1, options.batch_norm));
+    conv2_ =
+        register_module("conv2", make_conv(out_channels, out_channels, 3, 1, options.batch_norm));
     if (options.batch_norm) bn2_ = register_module("bn2", torch::nn::BatchNorm2d(out_channels));
     act2_ = register_module("act2", Activation(options.activation));
   }
@@ -38,7 +39,8 @@ class BasicBlockImpl : public torch::nn::Module {
   torch::Tensor shortcut(const torch::Tensor& input) const {
     if (stride_ == 1 && pad_channels_ == 0) return input;
     namespace F = torch::nn::functional;
-    const auto subsampled = input.slice(2, 0, c10::nullopt, stride_).slice(3, 0, c10::nullopt, stride_);
+    const auto subsampled =
+        input.slice(2, 0, c10::nullopt, stride_).slice(3, 0, c10::nullopt, stride_);
     const int64_t before = pad_channels_ / 2;
     return F::pad(subsampled, F::PadFuncOptions({0, 0, 0, 0, before, pad_channels_ - before}));
   }
@@ -57,8 +59,10 @@ class ResNetImpl : public NetworkImpl {
   explicit ResNetImpl(const ModelOptions& options) {
     const int blocks_per_stage = (options.depth - 2) / 6;
     auto stem = std::make_shared<torch::nn::Module>();
-    stem_conv_ = stem->register_module("conv", make_conv(3, options.width, 3, 1, options.batch_norm));
-    if (options.batch_norm) stem_bn_ = stem->register_module("bn", torch::nn::BatchNorm2d(options.width));
+    stem_conv_ =
+        stem->register_module("conv", make_conv(3, options.width, 3, 1, options.batch_norm));
+    if (options.batch_norm)
+      stem_bn_ = stem->register_module("bn", torch::nn::BatchNorm2d(options.width));
     stem_act_ = stem->register_module("act", Activation(options.activation));
     register_module("stem", stem);
 
@@ -68,13 +72,15 @@ class ResNetImpl : public NetworkImpl {
       auto stage_module = std::make_shared<torch::nn::Module>();
       for (int block = 0; block < blocks_per_stage; ++block) {
         const int64_t stride = (stage > 0 && block == 0) ? 2 : 1;
-        blocks_.push_back(stage_module->register_module(
-            fmt::format("block{}", block + 1), BasicBlock(in_channels, out_channels, stride, options)));
+        blocks_.push_back(
+            stage_module->register_module(fmt::format("block{}", block + 1),
+                                          BasicBlock(in_channels, out_channels, stride, options)));
         in_channels = out_channels;
       }
       register_module(fmt::format("stage{}", stage + 1), stage_module);
     }
-    classifier_ = register_module("classifier", torch::nn::Linear(in_channels, options.num_classes));
+    classifier_ =
+        register_module("classifier", torch::nn::Linear(in_channels, options.num_classes));
   }
 
   torch::Tensor forward(torch::Tensor x) override {

@@ -37,7 +37,8 @@ class VggImpl : public NetworkImpl {
       register_module(fmt::format("stage{}", stage + 1), stage_module);
       stages_.push_back(units);
     }
-    classifier_ = register_module("classifier", torch::nn::Linear(in_channels, options.num_classes));
+    classifier_ =
+        register_module("classifier", torch::nn::Linear(in_channels, options.num_classes));
   }
 
   torch::Tensor forward(torch::Tensor x) override {

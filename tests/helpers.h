@@ -38,7 +38,9 @@ inline std::filesystem::path cifar10_dir() {
   return ACTLAB_TEST_DATA_DIR;
 }
 
-inline bool have_cifar10() { return std::filesystem::exists(cifar10_dir() / "test_batch.bin"); }
+inline bool have_cifar10() {
+  return std::filesystem::exists(cifar10_dir() / "test_batch.bin");
+}
 
 struct ProcessResult {
   int exit_code = -1;

@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
+#include <catch2/catch.hpp>
 
 #include <cmath>
 
@@ -26,15 +26,17 @@ double derivative_at(const std::string& spec, double x) {
   return activation.derivative(torch::tensor({x}, torch::kFloat64)).item<double>();
 }
 
-double sigmoid(double x) { return 1 / (1 + std::exp(-x)); }
+double sigmoid(double x) {
+  return 1 / (1 + std::exp(-x));
+}
 
 }  // namespace
 
 TEST_CASE("the registry holds the 17 activations the suite compares", "[unit][activations]") {
   const std::vector<std::string> expected = {
-      "relu",           "leaky_relu", "prelu",   "elu",   "selu",        "gelu",
-      "silu",           "mish",       "softplus", "sigmoid", "scaled_sigmoid", "tanh",
-      "hardtanh",       "relu6",      "hardsigmoid", "hardswish", "identity"};
+      "relu",     "leaky_relu", "prelu",       "elu",       "selu",           "gelu",
+      "silu",     "mish",       "softplus",    "sigmoid",   "scaled_sigmoid", "tanh",
+      "hardtanh", "relu6",      "hardsigmoid", "hardswish", "identity"};
   CHECK(activation_registry().names() == expected);
 }
 
@@ -60,7 +62,8 @@ TEST_CASE("activation values match their closed forms", "[unit][activations]") {
     CHECK(value_at("elu:alpha=2", x) == Approx(x > 0 ? x : 2 * (std::exp(x) - 1)));
     CHECK(value_at("selu", x) ==
           Approx(1.0507009873554805 * (x > 0 ? x : 1.6732632423543772 * (std::exp(x) - 1))));
-    CHECK(value_at("gelu", x) == Approx(x * 0.5 * (1 + std::erf(x / std::sqrt(2.0)))).margin(1e-12));
+    CHECK(value_at("gelu", x) ==
+          Approx(x * 0.5 * (1 + std::erf(x / std::sqrt(2.0)))).margin(1e-12));
     CHECK(value_at("silu", x) == Approx(x * sigmoid(x)).margin(1e-12));
     CHECK(value_at("mish", x) == Approx(x * std::tanh(std::log1p(std::exp(x)))).margin(1e-12));
     CHECK(value_at("softplus:beta=2", x) == Approx(std::log1p(std::exp(2 * x)) / 2));
@@ -117,8 +120,8 @@ TEST_CASE("prelu's slope is a learnable parameter of its module", "[unit][activa
 
 TEST_CASE("unknown activations and parameters are errors listing what is valid",
           "[unit][activations]") {
-  CHECK_THROWS_WITH(ActivationImpl("swishy"),
-                    Catch::Contains("unknown activation 'swishy'") && Catch::Contains("leaky_relu"));
+  CHECK_THROWS_WITH(ActivationImpl("swishy"), Catch::Contains("unknown activation 'swishy'") &&
+                                                  Catch::Contains("leaky_relu"));
   CHECK_THROWS_WITH(ActivationImpl("leaky_relu:alpha=1"),
                     Catch::Contains("no parameter 'alpha'") && Catch::Contains("slope"));
   CHECK(canonical_activation_spec("leaky_relu") == "leaky_relu:slope=0.01");

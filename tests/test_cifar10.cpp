@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
+#include <catch2/catch.hpp>
 
 #include <fstream>
 
@@ -20,7 +20,8 @@ std::string record(uint8_t label) {
   std::string bytes(1, static_cast<char>(label));
   for (int c = 0; c < 3; ++c) {
     for (int y = 0; y < 32; ++y) {
-      for (int x = 0; x < 32; ++x) bytes += static_cast<char>((label * 7 + c * 50 + y * 3 + x) % 256);
+      for (int x = 0; x < 32; ++x)
+        bytes += static_cast<char>((label * 7 + c * 50 + y * 3 + x) % 256);
     }
   }
   return bytes;
@@ -96,19 +97,23 @@ TEST_CASE("prepare copies an official-layout archive and rejects a damaged one",
   TempDir dir;
   const auto source = dir / "cifar-10-batches-bin";
   std::filesystem::create_directories(source);
-  for (const auto& name : cifar10_batch_files("train")) write_bytes(source / name, record(1) + record(2));
+  for (const auto& name : cifar10_batch_files("train"))
+    write_bytes(source / name, record(1) + record(2));
   write_bytes(source / "test_batch.bin", record(5));
-  const std::string tar = fmt::format("tar -czf '{}' -C '{}' cifar-10-batches-bin",
-                                      (dir / "cifar-10-binary.tar.gz").string(), dir.path().string());
+  const std::string tar =
+      fmt::format("tar -czf '{}' -C '{}' cifar-10-batches-bin",
+                  (dir / "cifar-10-binary.tar.gz").string(), dir.path().string());
   REQUIRE(std::system(tar.c_str()) == 0);
   const PrepareReport report = prepare_cifar10(dir / "cifar-10-binary.tar.gz", dir / "prepared");
   CHECK(report.source == "binary");
   CHECK(report.train_images == 10);
   CHECK(report.test_images == 1);
-  CHECK(read_cifar10_split(dir / "prepared", "test").labels.equal(torch::tensor({5}, torch::kInt64)));
+  CHECK(
+      read_cifar10_split(dir / "prepared", "test").labels.equal(torch::tensor({5}, torch::kInt64)));
   // Nothing of the unpacked archive is left behind.
   int entries = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir / "prepared")) ++entries;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir / "prepared"))
+    ++entries;
   CHECK(entries == 7);
 
   write_bytes(dir / "broken.tar.gz", "this is not gzip");

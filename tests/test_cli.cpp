@@ -19,7 +19,8 @@ TEST_CASE("actlab list shows 17 activations and 4 models", "[cli]") {
   CHECK_THAT(activations.output, Catch::Contains("scaled_sigmoid") && Catch::Contains("[0, 1]"));
   const auto models = run_actlab("list models");
   CHECK(models.exit_code == 0);
-  for (const char* name : {"krizhevsky4", "plain", "vgg", "resnet"}) CHECK_THAT(models.output, Catch::Contains(name));
+  for (const char* name : {"krizhevsky4", "plain", "vgg", "resnet"})
+    CHECK_THAT(models.output, Catch::Contains(name));
   CHECK_THAT(models.output, Catch::Contains("conv1 5x5 3->32"));
 }
 
@@ -30,47 +31,55 @@ TEST_CASE("every command has --help", "[cli]") {
     CHECK(result.exit_code == 0);
     CHECK_THAT(result.output, Catch::Contains("Usage") || Catch::Contains("usage"));
   }
-  CHECK_THAT(run_actlab("train --help").output, Catch::Contains("--activation") && Catch::Contains("--bias-init"));
+  CHECK_THAT(run_actlab("train --help").output,
+             Catch::Contains("--activation") && Catch::Contains("--bias-init"));
 }
 
 TEST_CASE("an unknown activation is a one-line error and a non-zero exit", "[cli]") {
   TempDir dir;
-  const auto result = run_actlab(fmt::format("train --activation swish2 --out '{}'", (dir / "run").string()));
+  const auto result =
+      run_actlab(fmt::format("train --activation swish2 --out '{}'", (dir / "run").string()));
   CHECK(result.exit_code != 0);
   CHECK(count_lines(result.output) == 1);
-  CHECK_THAT(result.output, Catch::Contains("unknown activation 'swish2'") && Catch::Contains("relu"));
+  CHECK_THAT(result.output,
+             Catch::Contains("unknown activation 'swish2'") && Catch::Contains("relu"));
 }
 
 TEST_CASE("a missing data folder is a one-line error and a non-zero exit", "[cli]") {
   TempDir dir;
-  const auto result = run_actlab(fmt::format("train --data '{}' --out '{}'", (dir / "no-such-data").string(),
-                                             (dir / "run").string()));
+  const auto result = run_actlab(fmt::format(
+      "train --data '{}' --out '{}'", (dir / "no-such-data").string(), (dir / "run").string()));
   CHECK(result.exit_code != 0);
   CHECK(count_lines(result.output) == 1);
-  CHECK_THAT(result.output, Catch::Contains("no-such-data") && Catch::Contains("actlab data prepare"));
+  CHECK_THAT(result.output,
+             Catch::Contains("no-such-data") && Catch::Contains("actlab data prepare"));
 }
 
 TEST_CASE("a truncated data file is a one-line error and a non-zero exit", "[cli]") {
   TempDir dir;
   std::filesystem::create_directories(dir / "data");
   for (int i = 1; i <= 5; ++i) {
-    std::ofstream(dir / "data" / fmt::format("data_batch_{}.bin", i), std::ios::binary) << std::string(3073, '\1');
+    std::ofstream(dir / "data" / fmt::format("data_batch_{}.bin", i), std::ios::binary)
+        << std::string(3073, '\1');
   }
-  std::ofstream(dir / "data" / "test_batch.bin", std::ios::binary) << std::string(3073 + 1000, '\1');
-  const auto result = run_actlab(fmt::format("train --data '{}' --out '{}'", (dir / "data").string(),
-                                             (dir / "run").string()));
+  std::ofstream(dir / "data" / "test_batch.bin", std::ios::binary)
+      << std::string(3073 + 1000, '\1');
+  const auto result = run_actlab(
+      fmt::format("train --data '{}' --out '{}'", (dir / "data").string(), (dir / "run").string()));
   CHECK(result.exit_code != 0);
   CHECK(count_lines(result.output) <= 2);  // the progress header may precede it
   CHECK_THAT(result.output, Catch::Contains("test_batch.bin") && Catch::Contains("truncated"));
 }
 
-TEST_CASE("actlab train writes config, metrics and summary with the documented fields", "[cli][data]") {
+TEST_CASE("actlab train writes config, metrics and summary with the documented fields",
+          "[cli][data]") {
   REQUIRE(actlab::testing::have_cifar10());
   TempDir dir;
-  const auto result = run_actlab(fmt::format(
-      "train --model krizhevsky4 --activation relu --train-subset 1000 --test-subset 500 --epochs 1 "
-      "--data '{}' --out '{}'",
-      actlab::testing::cifar10_dir().string(), (dir / "run").string()));
+  const auto result =
+      run_actlab(fmt::format("train --model krizhevsky4 --activation relu --train-subset 1000 "
+                             "--test-subset 500 --epochs 1 "
+                             "--data '{}' --out '{}'",
+                             actlab::testing::cifar10_dir().string(), (dir / "run").string()));
   REQUIRE(result.exit_code == 0);
   CHECK_THAT(result.output, Catch::Contains("epoch 1/1") && Catch::Contains("img/s"));
 
@@ -86,8 +95,8 @@ TEST_CASE("actlab train writes config, metrics and summary with the documented f
   int records = 0;
   while (std::getline(lines, line)) {
     const auto record = nlohmann::json::parse(line);
-    for (const char* key : {"epoch", "step", "train_loss", "train_error", "test_loss", "test_error", "lr",
-                            "seconds", "images_per_second"}) {
+    for (const char* key : {"epoch", "step", "train_loss", "train_error", "test_loss", "test_error",
+                            "lr", "seconds", "images_per_second"}) {
       CHECK(record.contains(key));
     }
     CHECK(record["epoch"] == records);
@@ -97,12 +106,15 @@ TEST_CASE("actlab train writes config, metrics and summary with the documented f
 
   const auto summary = nlohmann::json::parse(actlab::read_file(dir / "run" / "summary.json"));
   CHECK(summary["status"] == "completed");
-  for (const char* key : {"final_test_error", "best_test_error", "total_seconds"}) CHECK(summary.contains(key));
+  for (const char* key : {"final_test_error", "best_test_error", "total_seconds"})
+    CHECK(summary.contains(key));
 
   // A second run into the same folder refuses, and leaves the first intact.
-  const auto again = run_actlab(fmt::format("train --data '{}' --out '{}'",
-                                            actlab::testing::cifar10_dir().string(), (dir / "run").string()));
+  const auto again =
+      run_actlab(fmt::format("train --data '{}' --out '{}'",
+                             actlab::testing::cifar10_dir().string(), (dir / "run").string()));
   CHECK(again.exit_code != 0);
   CHECK_THAT(again.output, Catch::Contains("--overwrite"));
-  CHECK(nlohmann::json::parse(actlab::read_file(dir / "run" / "summary.json"))["status"] == "completed");
+  CHECK(nlohmann::json::parse(actlab::read_file(dir / "run" / "summary.json"))["status"] ==
+        "completed");
 }

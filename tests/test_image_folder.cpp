@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
+#include <catch2/catch.hpp>
 
 #include <fstream>
 
@@ -35,7 +35,8 @@ void write_png(const std::filesystem::path& path, int label, int size = 32) {
 
 }  // namespace
 
-TEST_CASE("image folders decode to RGB planes with classes in sorted order", "[unit][data][opencv]") {
+TEST_CASE("image folders decode to RGB planes with classes in sorted order",
+          "[unit][data][opencv]") {
   TempDir dir;
   write_png(dir / "train" / "bird" / "0001.png", 2);
   write_png(dir / "train" / "airplane" / "0000.png", 0);
@@ -43,12 +44,13 @@ TEST_CASE("image folders decode to RGB planes with classes in sorted order", "[u
   const ImageSet set = read_image_folder(dir.path(), "train");
   REQUIRE(set.size() == 3);
   CHECK(set.labels.equal(torch::tensor({0, 0, 1}, torch::kInt64)));  // airplane, airplane, bird
-  CHECK(set.images[2][0][5][7].item<int>() == 2 * 20 + 5);            // R
-  CHECK(set.images[2][1][5][7].item<int>() == 28);                    // G
-  CHECK(set.images[2][2][5][7].item<int>() == 253);                   // B
+  CHECK(set.images[2][0][5][7].item<int>() == 2 * 20 + 5);           // R
+  CHECK(set.images[2][1][5][7].item<int>() == 28);                   // G
+  CHECK(set.images[2][2][5][7].item<int>() == 253);                  // B
 }
 
-TEST_CASE("an image that does not decode or is not 32x32 is an error naming it", "[unit][data][opencv]") {
+TEST_CASE("an image that does not decode or is not 32x32 is an error naming it",
+          "[unit][data][opencv]") {
   TempDir dir;
   write_png(dir / "test" / "cat" / "0000.png", 3);
   std::ofstream(dir / "test" / "cat" / "0001.jpg") << "not a jpeg";
@@ -68,8 +70,8 @@ TEST_CASE("prepare turns an image-folder archive into the binary layout", "[unit
     write_png(dir / "src" / "train" / classes[label] / "0001.png", label);
     write_png(dir / "src" / "test" / classes[label] / "0000.png", label);
   }
-  const std::string tar = fmt::format("tar -czf '{}' -C '{}' train test", (dir / "images.tar.gz").string(),
-                                      (dir / "src").string());
+  const std::string tar = fmt::format("tar -czf '{}' -C '{}' train test",
+                                      (dir / "images.tar.gz").string(), (dir / "src").string());
   REQUIRE(std::system(tar.c_str()) == 0);
   const PrepareReport report = prepare_cifar10(dir / "images.tar.gz", dir / "out");
   CHECK(report.source == "image folder");

@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
+#include <catch2/catch.hpp>
 
 #include "models/network.h"
 #include "src/core/error.h"
@@ -25,7 +25,8 @@ ModelOptions options_with(std::string activation, bool batch_norm, int depth = 0
 }  // namespace
 
 TEST_CASE("the four models are registered", "[unit][models]") {
-  CHECK(model_registry().names() == std::vector<std::string>{"krizhevsky4", "plain", "vgg", "resnet"});
+  CHECK(model_registry().names() ==
+        std::vector<std::string>{"krizhevsky4", "plain", "vgg", "resnet"});
 }
 
 TEST_CASE("every model maps a CIFAR batch to 10 class scores", "[unit][models]") {
@@ -43,8 +44,8 @@ TEST_CASE("every model maps a CIFAR batch to 10 class scores", "[unit][models]")
 TEST_CASE("krizhevsky4 has the cuda-convnet layer sizes", "[unit][models]") {
   Network network = build_model("krizhevsky4", options_with("relu", false));
   // conv 5x5: 3->32, 32->32, 32->64 (with biases) + fc 1024->10.
-  const int64_t expected = (5 * 5 * 3 * 32 + 32) + (5 * 5 * 32 * 32 + 32) + (5 * 5 * 32 * 64 + 64) +
-                           (1024 * 10 + 10);
+  const int64_t expected =
+      (5 * 5 * 3 * 32 + 32) + (5 * 5 * 32 * 32 + 32) + (5 * 5 * 32 * 64 + 64) + (1024 * 10 + 10);
   CHECK(count_parameters(network) == expected);
   std::vector<std::string> names;
   for (const auto& layer : network->activation_layers()) names.push_back(layer.name);
@@ -85,15 +86,16 @@ TEST_CASE("activation layers have stable dotted names in forward order", "[unit]
   CHECK(layers[1].name == "stage1.block1.act1");
   CHECK(layers[2].name == "stage1.block1.act2");
   CHECK(layers.back().name == "stage3.block3.act2");
-  const bool has_example =
-      std::any_of(layers.begin(), layers.end(), [](const auto& l) { return l.name == "stage2.block1.act2"; });
+  const bool has_example = std::any_of(
+      layers.begin(), layers.end(), [](const auto& l) { return l.name == "stage2.block1.act2"; });
   CHECK(has_example);
 
   Network plain = build_model("plain", options_with("sigmoid", false, 7));
   std::vector<std::string> names;
   for (const auto& layer : plain->activation_layers()) names.push_back(layer.name);
-  CHECK(names == std::vector<std::string>{"stage1.layer1.act", "stage1.layer2.act", "stage1.layer3.act",
-                                          "stage2.layer1.act", "stage2.layer2.act", "stage3.layer1.act",
+  CHECK(names == std::vector<std::string>{"stage1.layer1.act", "stage1.layer2.act",
+                                          "stage1.layer3.act", "stage2.layer1.act",
+                                          "stage2.layer2.act", "stage3.layer1.act",
                                           "stage3.layer2.act"});
 }
 
@@ -133,13 +135,17 @@ TEST_CASE("weight init follows the activation family and bias init is applied", 
 }
 
 TEST_CASE("bad model options are errors that name the fix", "[unit][models]") {
-  CHECK_THROWS_WITH(build_model("alexnet", {}), Catch::Contains("unknown model") && Catch::Contains("resnet"));
-  CHECK_THROWS_WITH(build_model("resnet", options_with("relu", false, 21)), Catch::Contains("6n+2"));
-  CHECK_THROWS_WITH(build_model("vgg", options_with("relu", false, 12)), Catch::Contains("11, 13 or 16"));
+  CHECK_THROWS_WITH(build_model("alexnet", {}),
+                    Catch::Contains("unknown model") && Catch::Contains("resnet"));
+  CHECK_THROWS_WITH(build_model("resnet", options_with("relu", false, 21)),
+                    Catch::Contains("6n+2"));
+  CHECK_THROWS_WITH(build_model("vgg", options_with("relu", false, 12)),
+                    Catch::Contains("11, 13 or 16"));
   CHECK_THROWS_WITH(build_model("krizhevsky4", options_with("relu", false, 8)),
                     Catch::Contains("fixed depth"));
   ModelOptions bad_init = options_with("relu", false);
   bad_init.init = "orthogonal";
-  CHECK_THROWS_WITH(build_model("krizhevsky4", bad_init), Catch::Contains("unknown init 'orthogonal'"));
+  CHECK_THROWS_WITH(build_model("krizhevsky4", bad_init),
+                    Catch::Contains("unknown init 'orthogonal'"));
   CHECK_THROWS_AS(build_model("plain", options_with("sigmoidd", false)), Error);
 }

@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <torch/torch.h>
+#include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -29,7 +29,9 @@ TrainConfig small_run(int64_t train_images, int epochs) {
 // Records every evaluation so tests can compare runs.
 struct MetricsLog : TrainingHook {
   std::vector<EpochMetrics> metrics;
-  void on_evaluation(const TrainingContext&, const EpochMetrics& m) override { metrics.push_back(m); }
+  void on_evaluation(const TrainingContext&, const EpochMetrics& m) override {
+    metrics.push_back(m);
+  }
 };
 
 }  // namespace
@@ -74,11 +76,13 @@ TEST_CASE("balanced subsets take the same number of images from every class", "[
   const auto counts = torch::bincount(subset.labels);
   CHECK(counts.max().item<int64_t>() - counts.min().item<int64_t>() <= 1);
   CHECK(balanced_subset(set, 23, 1).labels.equal(subset.labels));
-  CHECK_THROWS_WITH(balanced_subset({set.images.slice(0, 5, 17), set.labels.slice(0, 5, 17)}, 11, 0),
-                    Catch::Contains("smaller subset"));
+  CHECK_THROWS_WITH(
+      balanced_subset({set.images.slice(0, 5, 17), set.labels.slice(0, 5, 17)}, 11, 0),
+      Catch::Contains("smaller subset"));
 }
 
-TEST_CASE("crop-and-flip augmentation moves pixels, pads with zeros, keeps shape", "[unit][train]") {
+TEST_CASE("crop-and-flip augmentation moves pixels, pads with zeros, keeps shape",
+          "[unit][train]") {
   torch::manual_seed(0);
   const auto images = torch::randint(1, 256, {64, 3, 32, 32}, torch::kUInt8);
   const auto augmented = augment_crop_flip(images);
@@ -95,7 +99,8 @@ TEST_CASE("crop-and-flip augmentation moves pixels, pads with zeros, keeps shape
           const auto rows = std::make_pair(std::max(0, -dy), 32 - std::max(0, dy));
           const auto cols = std::make_pair(std::max(0, -dx), 32 - std::max(0, dx));
           expected.slice(1, rows.first, rows.second).slice(2, cols.first, cols.second) =
-              source.slice(1, rows.first + dy, rows.second + dy).slice(2, cols.first + dx, cols.second + dx);
+              source.slice(1, rows.first + dy, rows.second + dy)
+                  .slice(2, cols.first + dx, cols.second + dx);
           matched = augmented[i].equal(expected);
         }
       }
@@ -162,7 +167,8 @@ TEST_CASE("a non-finite loss stops the run as diverged with its step", "[data][i
   CHECK(written["diverged_step"] == *summary.diverged_step);
 }
 
-TEST_CASE("a stop request ends the run as interrupted and keeps its records", "[data][integration]") {
+TEST_CASE("a stop request ends the run as interrupted and keeps its records",
+          "[data][integration]") {
   REQUIRE(actlab::testing::have_cifar10());
   struct StopAfterFirstStep : TrainingHook {
     void after_backward(const TrainingContext&, const torch::Tensor&) override { request_stop(); }

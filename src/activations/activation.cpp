@@ -49,7 +49,9 @@ torch::Tensor ActivationImpl::derivative(const torch::Tensor& x) const {
   return definition_->derivative(x, ActivationArgs{values_, learned_});
 }
 
-void ActivationImpl::pretty_print(std::ostream& stream) const { stream << spec(); }
+void ActivationImpl::pretty_print(std::ostream& stream) const {
+  stream << spec();
+}
 
 std::string canonical_activation_spec(const std::string& spec) {
   const Spec parsed = parse_spec(spec, "activation");

@@ -20,7 +20,8 @@ struct ActivationArgs {
   double operator[](const std::string& key) const { return values.at(key); }
 };
 
-using ActivationFunction = std::function<torch::Tensor(const torch::Tensor&, const ActivationArgs&)>;
+using ActivationFunction =
+    std::function<torch::Tensor(const torch::Tensor&, const ActivationArgs&)>;
 
 // One registered activation. Adding an activation = one file returning this + one registry line.
 struct ActivationDefinition {
@@ -28,8 +29,8 @@ struct ActivationDefinition {
   std::vector<ParameterInfo> parameters;  // accepted spec parameters with defaults
   std::string formula;                    // f(x), as printed by `actlab list activations`
   std::string default_init;               // weight init used with it: kaiming | xavier | lecun
-  ActivationFunction forward;             // f(x), differentiable (LibTorch's own op where one exists)
-  ActivationFunction derivative;          // f'(x) in closed form, elementwise
+  ActivationFunction forward;     // f(x), differentiable (LibTorch's own op where one exists)
+  ActivationFunction derivative;  // f'(x) in closed form, elementwise
   // Initial value of the learnable tensor; empty for activations without one.
   std::function<torch::Tensor(const ParameterValues&)> learned_init;
 };

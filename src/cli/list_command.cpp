@@ -10,16 +10,19 @@ namespace actlab::cli {
 namespace {
 
 void print_activations() {
-  fmt::print("{} activations (spec: NAME or NAME:param=value,...; f' range sampled on [-10, 10]):\n\n",
-             activation_registry().all().size());
+  fmt::print(
+      "{} activations (spec: NAME or NAME:param=value,...; f' range sampled on [-10, 10]):\n\n",
+      activation_registry().all().size());
   for (const auto& a : activation_registry().all()) {
     const auto [low, high] = sampled_derivative_range(a.name);
     std::vector<std::string> parameters;
     for (const auto& p : a.parameters) {
-      parameters.push_back(fmt::format("{}={} ({})", p.name, format_number(p.default_value), p.help));
+      parameters.push_back(
+          fmt::format("{}={} ({})", p.name, format_number(p.default_value), p.help));
     }
     fmt::print("  {:<15} f(x) = {}\n", a.name, a.formula);
-    fmt::print("  {:<15} f'(x) in [{:.4g}, {:.4g}]   default init: {}\n", "", low, high, a.default_init);
+    fmt::print("  {:<15} f'(x) in [{:.4g}, {:.4g}]   default init: {}\n", "", low, high,
+               a.default_init);
     if (!parameters.empty()) fmt::print("  {:<15} parameters: {}\n", "", join(parameters, "; "));
   }
 }

@@ -10,14 +10,17 @@
 namespace {
 
 // c10 errors carry multi-line backtraces; users get the first line.
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"actlab: why ReLU and not sigmoid? Train CIFAR-10 CNNs with any activation and "
-               "measure it.",
-               "actlab"};
+  CLI::App app{
+      "actlab: why ReLU and not sigmoid? Train CIFAR-10 CNNs with any activation and "
+      "measure it.",
+      "actlab"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "actlab 0.1.0");
   std::vector<std::pair<CLI::App*, actlab::cli::Action>> commands;

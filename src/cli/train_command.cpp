@@ -12,20 +12,25 @@ namespace {
 
 void add_train_options(CLI::App& command, TrainConfig& c) {
   ModelOptions& m = c.model_options;
-  command.add_option("--model", c.model, "krizhevsky4 | plain | vgg | resnet (`actlab list models`)")
+  command
+      .add_option("--model", c.model, "krizhevsky4 | plain | vgg | resnet (`actlab list models`)")
       ->capture_default_str()
       ->group("Model");
-  command.add_option("--activation", m.activation, "activation spec, e.g. relu, leaky_relu:slope=0.2")
+  command
+      .add_option("--activation", m.activation, "activation spec, e.g. relu, leaky_relu:slope=0.2")
       ->capture_default_str()
       ->group("Model");
-  command.add_flag("--batch-norm,!--no-batch-norm", m.batch_norm, "conv -> batch norm -> activation")
+  command
+      .add_flag("--batch-norm,!--no-batch-norm", m.batch_norm, "conv -> batch norm -> activation")
       ->group("Model");
   command.add_option("--depth", m.depth, "plain: layers; vgg: 11/13/16; resnet: 20/32/56/110")
       ->group("Model");
   command.add_option("--width", m.width, "channels of the first stage")->group("Model");
-  command.add_flag("--skip,!--no-skip", m.skip, "resnet shortcuts on (default) or off")->group("Model");
+  command.add_flag("--skip,!--no-skip", m.skip, "resnet shortcuts on (default) or off")
+      ->group("Model");
   command.add_option("--init", m.init, init_help())->capture_default_str()->group("Model");
-  command.add_option("--bias-init", m.bias_init, "bias before each activation (e.g. -3 kills ReLUs)")
+  command
+      .add_option("--bias-init", m.bias_init, "bias before each activation (e.g. -3 kills ReLUs)")
       ->capture_default_str()
       ->group("Model");
 
@@ -44,18 +49,27 @@ void add_train_options(CLI::App& command, TrainConfig& c) {
       ->group("Data");
   command.add_flag("--augment,!--no-augment", c.augment, "random crop + flip (default on)")
       ->group("Data");
-  command.add_option("--train-eval-images", c.train_eval_images,
-                     "training images the per-epoch train error is measured on, 0 = all")
+  command
+      .add_option("--train-eval-images", c.train_eval_images,
+                  "training images the per-epoch train error is measured on, 0 = all")
       ->capture_default_str()
       ->group("Data");
 
-  command.add_option("--epochs", c.epochs, "training epochs")->capture_default_str()->group("Optimisation");
-  command.add_option("--batch-size", c.batch_size, "images per step")->capture_default_str()->group("Optimisation");
+  command.add_option("--epochs", c.epochs, "training epochs")
+      ->capture_default_str()
+      ->group("Optimisation");
+  command.add_option("--batch-size", c.batch_size, "images per step")
+      ->capture_default_str()
+      ->group("Optimisation");
   command.add_option("--optimizer", c.optimizer, "sgd | adam | adamw")
       ->capture_default_str()
       ->group("Optimisation");
-  command.add_option("--lr", c.lr, "peak learning rate")->capture_default_str()->group("Optimisation");
-  command.add_option("--momentum", c.momentum, "SGD momentum")->capture_default_str()->group("Optimisation");
+  command.add_option("--lr", c.lr, "peak learning rate")
+      ->capture_default_str()
+      ->group("Optimisation");
+  command.add_option("--momentum", c.momentum, "SGD momentum")
+      ->capture_default_str()
+      ->group("Optimisation");
   command.add_flag("--nesterov", c.nesterov, "SGD with Nesterov momentum")->group("Optimisation");
   command.add_option("--weight-decay", c.weight_decay, "weight decay")
       ->capture_default_str()
@@ -89,7 +103,8 @@ void add_train_options(CLI::App& command, TrainConfig& c) {
   command.add_option("--out", c.out_dir, "run folder: config.json, metrics.jsonl, summary.json")
       ->capture_default_str()
       ->group("Execution");
-  command.add_flag("--overwrite", c.overwrite, "replace an earlier run in --out")->group("Execution");
+  command.add_flag("--overwrite", c.overwrite, "replace an earlier run in --out")
+      ->group("Execution");
 }
 
 }  // namespace

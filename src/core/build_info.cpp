@@ -10,8 +10,12 @@ std::string git_commit() {
       ;
 }
 
-std::string torch_version() { return TORCH_VERSION; }
+std::string torch_version() {
+  return TORCH_VERSION;
+}
 
-std::string actlab_version() { return "0.1.0"; }
+std::string actlab_version() {
+  return "0.1.0";
+}
 
 }  // namespace actlab

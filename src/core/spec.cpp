@@ -35,8 +35,8 @@ Spec parse_spec(std::string_view text, std::string_view what) {
   const auto colon = text.find(':');
   spec.name = trim(text.substr(0, colon));
   if (!is_identifier(spec.name)) {
-    throw Error(fmt::format("{} '{}' is malformed: write NAME or NAME:key=value,key=value", what,
-                            text));
+    throw Error(
+        fmt::format("{} '{}' is malformed: write NAME or NAME:key=value,key=value", what, text));
   }
   if (colon == std::string_view::npos) return spec;
   std::string_view rest = text.substr(colon + 1);
@@ -46,14 +46,16 @@ Spec parse_spec(std::string_view text, std::string_view what) {
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     const auto equals = item.find('=');
     const std::string key = trim(std::string_view(item).substr(0, equals));
-    const std::string number =
-        equals == std::string::npos ? std::string{} : trim(std::string_view(item).substr(equals + 1));
+    const std::string number = equals == std::string::npos
+                                   ? std::string{}
+                                   : trim(std::string_view(item).substr(equals + 1));
     char* end = nullptr;
     errno = 0;
     const double value = std::strtod(number.c_str(), &end);
     if (!is_identifier(key) || number.empty() || *end != '\0' || errno == ERANGE) {
-      throw Error(fmt::format("{} '{}': parameter '{}' is malformed: write key=number, e.g. {}:{}=0.5",
-                              what, text, item, spec.name, key.empty() ? "key" : key));
+      throw Error(
+          fmt::format("{} '{}': parameter '{}' is malformed: write key=number, e.g. {}:{}=0.5",
+                      what, text, item, spec.name, key.empty() ? "key" : key));
     }
     spec.values.emplace_back(key, value);
   }

@@ -21,26 +21,33 @@ void require(bool condition, const std::string& message) {
 TrainConfig resolve(TrainConfig config) {
   config.model_options = resolve_model_options(config.model, config.model_options);
   require(config.epochs >= 0, fmt::format("--epochs must be >= 0, got {}", config.epochs));
-  require(config.batch_size >= 1, fmt::format("--batch-size must be >= 1, got {}", config.batch_size));
+  require(config.batch_size >= 1,
+          fmt::format("--batch-size must be >= 1, got {}", config.batch_size));
   require(std::isfinite(config.lr) && config.lr > 0,
           fmt::format("--lr must be a positive number, got {}", config.lr));
   require(config.momentum >= 0 && config.momentum < 1,
           fmt::format("--momentum must be in [0, 1), got {}", config.momentum));
   require(config.weight_decay >= 0,
           fmt::format("--weight-decay must be >= 0, got {}", config.weight_decay));
-  require(config.clip_norm >= 0, fmt::format("--clip-norm must be >= 0 (0 = off), got {}", config.clip_norm));
+  require(config.clip_norm >= 0,
+          fmt::format("--clip-norm must be >= 0 (0 = off), got {}", config.clip_norm));
   require(config.optimizer == "sgd" || config.optimizer == "adam" || config.optimizer == "adamw",
           fmt::format("unknown --optimizer '{}': valid are sgd, adam, adamw", config.optimizer));
-  require(config.schedule == "constant" || config.schedule == "step" || config.schedule == "cosine",
-          fmt::format("unknown --schedule '{}': valid are constant, step, cosine", config.schedule));
-  require(config.step_epochs >= 1, fmt::format("--step-epochs must be >= 1, got {}", config.step_epochs));
+  require(
+      config.schedule == "constant" || config.schedule == "step" || config.schedule == "cosine",
+      fmt::format("unknown --schedule '{}': valid are constant, step, cosine", config.schedule));
+  require(config.step_epochs >= 1,
+          fmt::format("--step-epochs must be >= 1, got {}", config.step_epochs));
   require(config.warmup_epochs >= 0,
           fmt::format("--warmup-epochs must be >= 0, got {}", config.warmup_epochs));
   require(config.train_subset >= 0 && config.test_subset >= 0,
           "--train-subset and --test-subset must be >= 0 (0 = whole split)");
-  require(config.train_eval_images >= 0, "--train-eval-images must be >= 0 (0 = whole training set)");
-  require(config.threads >= 0, fmt::format("--threads must be >= 0 (0 = all cores), got {}", config.threads));
-  if (config.threads == 0) config.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  require(config.train_eval_images >= 0,
+          "--train-eval-images must be >= 0 (0 = whole training set)");
+  require(config.threads >= 0,
+          fmt::format("--threads must be >= 0 (0 = all cores), got {}", config.threads));
+  if (config.threads == 0)
+    config.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return config;
 }
 

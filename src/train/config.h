@@ -17,33 +17,33 @@ struct TrainConfig {
 
   // --- data
   std::string data_dir = "data/cifar-10-batches-bin";  // prepared CIFAR-10 binary layout
-  int64_t train_subset = 0;   // class-balanced training subset size; 0 = all 50,000
-  int64_t test_subset = 0;    // class-balanced test subset size; 0 = all 10,000
-  uint64_t subset_seed = 0;   // picks the subsets; fixed so that seeds compare on the same images
-  bool augment = true;        // random crop (4-pixel zero padding) + horizontal flip
+  int64_t train_subset = 0;  // class-balanced training subset size; 0 = all 50,000
+  int64_t test_subset = 0;   // class-balanced test subset size; 0 = all 10,000
+  uint64_t subset_seed = 0;  // picks the subsets; fixed so that seeds compare on the same images
+  bool augment = true;       // random crop (4-pixel zero padding) + horizontal flip
   int64_t train_eval_images = 10000;  // training images the per-epoch train error is measured on
 
   // --- optimisation
   int epochs = 10;
   int64_t batch_size = 128;
-  std::string optimizer = "sgd";  // sgd | adam | adamw
-  double lr = 0.01;               // peak learning rate
-  double momentum = 0.9;          // SGD momentum
-  bool nesterov = false;          // SGD Nesterov momentum
-  double weight_decay = 0.0;      // L2 (sgd, adam) or decoupled (adamw)
+  std::string optimizer = "sgd";      // sgd | adam | adamw
+  double lr = 0.01;                   // peak learning rate
+  double momentum = 0.9;              // SGD momentum
+  bool nesterov = false;              // SGD Nesterov momentum
+  double weight_decay = 0.0;          // L2 (sgd, adam) or decoupled (adamw)
   std::string schedule = "constant";  // constant | step | cosine
-  int step_epochs = 30;           // step schedule: multiply the rate by step_gamma every N epochs
+  int step_epochs = 30;  // step schedule: multiply the rate by step_gamma every N epochs
   double step_gamma = 0.1;
-  double warmup_epochs = 0.0;     // linear warm-up from 0 over this many epochs (fractions allowed)
-  double clip_norm = 0.0;         // clip gradients to this global L2 norm; 0 = off
+  double warmup_epochs = 0.0;  // linear warm-up from 0 over this many epochs (fractions allowed)
+  double clip_norm = 0.0;      // clip gradients to this global L2 norm; 0 = off
 
   // --- execution
-  uint64_t seed = 0;              // weights, shuffling and augmentation
-  std::string device = "auto";    // auto | cpu | cuda | cuda:N
-  int threads = 0;                // CPU intra-op threads; 0 = all cores
-  bool bf16 = false;              // bf16 autocast (CUDA only)
+  uint64_t seed = 0;            // weights, shuffling and augmentation
+  std::string device = "auto";  // auto | cpu | cuda | cuda:N
+  int threads = 0;              // CPU intra-op threads; 0 = all cores
+  bool bf16 = false;            // bf16 autocast (CUDA only)
   std::string out_dir = "runs/train";
-  bool overwrite = false;         // replace an earlier run in out_dir
+  bool overwrite = false;  // replace an earlier run in out_dir
 };
 
 // Throws Error naming the field and the valid values for any bad value; fills model defaults.

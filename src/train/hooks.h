@@ -17,18 +17,18 @@ class DeviceImages;
 // One evaluation: before the first step (epoch 0) and after every epoch.
 struct EpochMetrics {
   int epoch = 0;
-  int64_t step = 0;          // optimizer steps taken so far
-  int64_t images_seen = 0;   // training images processed so far
-  double train_loss = 0;     // eval mode, no augmentation, on train_eval_images training images
+  int64_t step = 0;         // optimizer steps taken so far
+  int64_t images_seen = 0;  // training images processed so far
+  double train_loss = 0;    // eval mode, no augmentation, on train_eval_images training images
   double train_error = 0;
   std::optional<double> train_loss_running;   // mean over the epoch's batches as trained (with
   std::optional<double> train_error_running;  // augmentation, weights moving); none at epoch 0
   double test_loss = 0;
   double test_error = 0;
-  double lr = 0;                   // learning rate at the end of the epoch
-  double seconds = 0;              // wall time since the start of training
-  double images_per_second = 0;    // training throughput of this epoch (0 at epoch 0)
-  int64_t clipped_steps = 0;       // steps whose gradient norm was clipped, this epoch
+  double lr = 0;                 // learning rate at the end of the epoch
+  double seconds = 0;            // wall time since the start of training
+  double images_per_second = 0;  // training throughput of this epoch (0 at epoch 0)
+  int64_t clipped_steps = 0;     // steps whose gradient norm was clipped, this epoch
 };
 
 // How a run ended.
@@ -57,8 +57,8 @@ struct TrainingContext {
   torch::Device device;
   const DeviceImages& train_images;
   const DeviceImages& test_images;
-  int epoch = 0;       // the epoch being trained (1-based), or 0 before training
-  int64_t step = 0;    // optimizer steps taken so far
+  int epoch = 0;     // the epoch being trained (1-based), or 0 before training
+  int64_t step = 0;  // optimizer steps taken so far
 };
 
 // Observers of the one training loop (progress, records, and later probes). They never change

@@ -6,8 +6,8 @@
 
 namespace actlab {
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& config,
-                                                        const std::vector<torch::Tensor>& parameters) {
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(
+    const TrainConfig& config, const std::vector<torch::Tensor>& parameters) {
   if (config.optimizer == "adam") {
     return std::make_unique<torch::optim::Adam>(
         parameters, torch::optim::AdamOptions(config.lr).weight_decay(config.weight_decay));

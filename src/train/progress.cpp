@@ -11,7 +11,8 @@ namespace actlab {
 
 std::string format_duration(double seconds) {
   const auto total = static_cast<int64_t>(std::llround(std::max(0.0, seconds)));
-  if (total >= 3600) return fmt::format("{}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60);
+  if (total >= 3600)
+    return fmt::format("{}:{:02}:{:02}", total / 3600, total / 60 % 60, total % 60);
   return fmt::format("{}:{:02}", total / 60, total % 60);
 }
 
@@ -23,8 +24,9 @@ void ProgressPrinter::on_start(const TrainingContext& context) {
              "actlab train: {} / {}{} | {} params | {} train, {} test images | {} | {} threads | "
              "{} lr {} | batch {} | {} epochs\n",
              c.model, c.model_options.activation, c.model_options.batch_norm ? " + batch norm" : "",
-             parameters, context.train_images.size(), context.test_images.size(), context.device.str(),
-             at::get_num_threads(), c.optimizer, c.lr, c.batch_size, c.epochs);
+             parameters, context.train_images.size(), context.test_images.size(),
+             context.device.str(), at::get_num_threads(), c.optimizer, c.lr, c.batch_size,
+             c.epochs);
   std::fflush(stream_);
 }
 
@@ -35,11 +37,12 @@ void ProgressPrinter::on_evaluation(const TrainingContext& context, const EpochM
     speed = fmt::format("  {:>6.0f} img/s", m.images_per_second);
     eta = fmt::format("  ETA {}", format_duration(m.seconds / m.epoch * (epochs - m.epoch)));
   }
-  fmt::print(stream_,
-             "epoch {:>{}}/{}  train_loss {:.4f}  train_err {:.4f}  test_loss {:.4f}  test_err {:.4f}"
-             "  lr {:.4g}{}  elapsed {}{}\n",
-             m.epoch, fmt::formatted_size("{}", epochs), epochs, m.train_loss, m.train_error,
-             m.test_loss, m.test_error, m.lr, speed, format_duration(m.seconds), eta);
+  fmt::print(
+      stream_,
+      "epoch {:>{}}/{}  train_loss {:.4f}  train_err {:.4f}  test_loss {:.4f}  test_err {:.4f}"
+      "  lr {:.4g}{}  elapsed {}{}\n",
+      m.epoch, fmt::formatted_size("{}", epochs), epochs, m.train_loss, m.train_error, m.test_loss,
+      m.test_error, m.lr, speed, format_duration(m.seconds), eta);
   std::fflush(stream_);
 }
 

@@ -39,7 +39,8 @@ nlohmann::json to_json(const EpochMetrics& m) {
 nlohmann::json to_json(const RunSummary& s) {
   return {{"status", s.status},
           {"message", s.message},
-          {"diverged_step", s.diverged_step ? nlohmann::json(*s.diverged_step) : nlohmann::json(nullptr)},
+          {"diverged_step",
+           s.diverged_step ? nlohmann::json(*s.diverged_step) : nlohmann::json(nullptr)},
           {"epochs_completed", s.epochs_completed},
           {"steps", s.steps},
           {"final_test_error", s.final_test_error},
@@ -53,14 +54,16 @@ nlohmann::json to_json(const RunSummary& s) {
 RunRecorder::RunRecorder(fs::path dir, bool overwrite) : dir_(std::move(dir)) {
   const bool has_run = fs::exists(dir_ / "summary.json") || fs::exists(dir_ / "metrics.jsonl");
   if (has_run && !overwrite) {
-    throw Error(fmt::format("'{}' already holds a run: choose another --out, or pass --overwrite to "
-                            "replace it",
-                            dir_.string()));
+    throw Error(
+        fmt::format("'{}' already holds a run: choose another --out, or pass --overwrite to "
+                    "replace it",
+                    dir_.string()));
   }
   std::error_code error;
   fs::create_directories(dir_, error);
   if (error) {
-    throw Error(fmt::format("cannot create output folder '{}': {}", dir_.string(), error.message()));
+    throw Error(
+        fmt::format("cannot create output folder '{}': {}", dir_.string(), error.message()));
   }
 }
 

@@ -41,7 +41,8 @@ Evaluation evaluate(NetworkImpl& model, const DeviceImages& images, const torch:
   torch::NoGradGuard no_grad;
   const bool was_training = model.is_training();
   model.eval();
-  auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(indices.device()));
+  auto loss_sum =
+      torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(indices.device()));
   auto wrong = torch::zeros_like(loss_sum);
   constexpr int64_t kEvalBatch = 1000;
   for (int64_t begin = 0; begin < indices.size(0); begin += kEvalBatch) {
@@ -50,7 +51,8 @@ Evaluation evaluate(NetworkImpl& model, const DeviceImages& images, const torch:
     compat::set_cuda_autocast(bf16, torch::kBFloat16);
     const auto logits = model.forward(images.batch(batch, /*augment=*/false)).to(torch::kFloat32);
     compat::set_cuda_autocast(false, torch::kBFloat16);
-    loss_sum += torch::cross_entropy_loss(logits, labels, {}, at::Reduction::Sum).to(torch::kFloat64);
+    loss_sum +=
+        torch::cross_entropy_loss(logits, labels, {}, at::Reduction::Sum).to(torch::kFloat64);
     wrong += logits.argmax(1).ne(labels).sum().to(torch::kFloat64);
   }
   model.train(was_training);
@@ -60,8 +62,12 @@ Evaluation evaluate(NetworkImpl& model, const DeviceImages& images, const torch:
 
 }  // namespace
 
-void request_stop() { g_stop_requested = true; }
-bool stop_requested() { return g_stop_requested; }
+void request_stop() {
+  g_stop_requested = true;
+}
+bool stop_requested() {
+  return g_stop_requested;
+}
 
 void install_interrupt_handler() {
   std::signal(SIGINT, handle_interrupt);
@@ -69,7 +75,8 @@ void install_interrupt_handler() {
 }
 
 torch::Device resolve_device(const std::string& name) {
-  if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::kCPU;
+  if (name == "auto")
+    return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::kCPU;
   std::optional<torch::Device> device;
   try {
     device = torch::Device(name);
@@ -77,9 +84,10 @@ torch::Device resolve_device(const std::string& name) {
     throw Error(fmt::format("unknown --device '{}': valid are auto, cpu, cuda, cuda:N", name));
   }
   if (device->is_cuda() && !torch::cuda::is_available()) {
-    throw Error(fmt::format("--device {} asked for, but this LibTorch sees no CUDA device: use "
-                            "--device cpu, or build against a CUDA LibTorch (see README, GPU)",
-                            name));
+    throw Error(
+        fmt::format("--device {} asked for, but this LibTorch sees no CUDA device: use "
+                    "--device cpu, or build against a CUDA LibTorch (see README, GPU)",
+                    name));
   }
   if (!device->is_cuda() && !device->is_cpu()) {
     throw Error(fmt::format("--device '{}' is not supported: use cpu or cuda", name));
@@ -97,10 +105,10 @@ RunSummary train(const TrainConfig& config, const std::vector<TrainingHook*>& ho
   torch::manual_seed(config.seed);
   if (device.is_cuda()) torch::cuda::manual_seed_all(config.seed);
 
-  const ImageSet train_set =
-      balanced_subset(read_cifar10_split(config.data_dir, "train"), config.train_subset, config.subset_seed);
-  const ImageSet test_set =
-      balanced_subset(read_cifar10_split(config.data_dir, "test"), config.test_subset, config.subset_seed);
+  const ImageSet train_set = balanced_subset(read_cifar10_split(config.data_dir, "train"),
+                                             config.train_subset, config.subset_seed);
+  const ImageSet test_set = balanced_subset(read_cifar10_split(config.data_dir, "test"),
+                                            config.test_subset, config.subset_seed);
   const auto [mean, std] = channel_statistics(train_set.images);
   const DeviceImages train_images(train_set, device, mean, std);
   const DeviceImages test_images(test_set, device, mean, std);
@@ -164,7 +172,8 @@ RunSummary train(const TrainConfig& config, const std::vector<TrainingHook*>& ho
     for (int64_t batch = 0; batch < steps_per_epoch; ++batch) {
       if (stop_requested()) {
         summary.status = "interrupted";
-        summary.message = fmt::format("interrupted during epoch {} at step {}", epoch, context.step);
+        summary.message =
+            fmt::format("interrupted during epoch {} at step {}", epoch, context.step);
         break;
       }
       lr = learning_rate_at(config, epoch - 1 + static_cast<double>(batch) / steps_per_epoch);
@@ -182,14 +191,16 @@ RunSummary train(const TrainConfig& config, const std::vector<TrainingHook*>& ho
       if (!std::isfinite(loss_value)) {
         summary.status = "diverged";
         summary.diverged_step = context.step + 1;
-        summary.message = fmt::format("loss became {} at step {} (epoch {}): lower --lr or set --clip-norm",
-                                      loss_value, context.step + 1, epoch);
+        summary.message =
+            fmt::format("loss became {} at step {} (epoch {}): lower --lr or set --clip-norm",
+                        loss_value, context.step + 1, epoch);
         break;
       }
       loss.backward();
       for (auto* hook : hooks) hook->after_backward(context, loss);
       if (config.clip_norm > 0) {
-        const double norm = torch::nn::utils::clip_grad_norm_(model->parameters(), config.clip_norm);
+        const double norm =
+            torch::nn::utils::clip_grad_norm_(model->parameters(), config.clip_norm);
         if (norm > config.clip_norm) ++clipped;
       }
       optimizer->step();
@@ -216,8 +227,9 @@ RunSummary train(const TrainConfig& config, const std::vector<TrainingHook*>& ho
     if (!std::isfinite(metrics.test_loss)) {
       summary.status = "diverged";
       summary.diverged_step = context.step;
-      summary.message = fmt::format("test loss became {} after epoch {}: lower --lr or set --clip-norm",
-                                    metrics.test_loss, epoch);
+      summary.message =
+          fmt::format("test loss became {} after epoch {}: lower --lr or set --clip-norm",
+                      metrics.test_loss, epoch);
     }
   }
   if (summary.status == "running") summary.status = "completed";
