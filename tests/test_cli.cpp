@@ -1,6 +1,7 @@
 // The `actlab` binary as users run it: real processes, real files.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -117,4 +118,83 @@ TEST_CASE("actlab train writes config, metrics and summary with the documented f
   CHECK_THAT(again.output, Catch::Contains("--overwrite"));
   CHECK(nlohmann::json::parse(actlab::read_file(dir / "run" / "summary.json"))["status"] ==
         "completed");
+}
+
+namespace {
+
+std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path) {
+  std::vector<nlohmann::json> records;
+  std::istringstream lines(actlab::read_file(path));
+  std::string line;
+  while (std::getline(lines, line)) records.push_back(nlohmann::json::parse(line));
+  return records;
+}
+
+std::string probe_run(const TempDir& dir, const std::string& name, const std::string& options) {
+  return fmt::format(
+      "train --model plain --depth 12 --epochs 1 --train-subset 2000 --test-subset 500 {} "
+      "--data '{}' --out '{}'",
+      options, actlab::testing::cifar10_dir().string(), (dir / name).string());
+}
+
+}  // namespace
+
+TEST_CASE("train with probe full writes a finite record per activation layer at epochs 0 and 1",
+          "[cli][data][probes]") {
+  REQUIRE(actlab::testing::have_cifar10());
+  TempDir dir;
+  const auto result = run_actlab(probe_run(dir, "sigmoid", "--activation sigmoid --probe full"));
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.output, Catch::Contains("probes: max dead_fraction"));
+  const auto records = read_jsonl(dir / "sigmoid" / "layers.jsonl");
+  REQUIRE(records.size() == 24);
+  const std::vector<std::string> fields = {"epoch",
+                                           "step",
+                                           "layer",
+                                           "index",
+                                           "dead_fraction",
+                                           "dead_fraction_units",
+                                           "sparsity",
+                                           "near_zero_fraction",
+                                           "saturation_fraction",
+                                           "mean_derivative",
+                                           "preact_mean",
+                                           "preact_std",
+                                           "act_mean",
+                                           "act_std",
+                                           "act_abs_max",
+                                           "input_nonneg_fraction",
+                                           "grad_act_rms",
+                                           "grad_weight_norm",
+                                           "same_sign_fraction"};
+  for (size_t i = 0; i < records.size(); ++i) {
+    CAPTURE(i);
+    CHECK(records[i]["epoch"] == (i < 12 ? 0 : 1));
+    CHECK(records[i]["index"] == i % 12);
+    for (const auto& name : fields) {
+      CAPTURE(name);
+      REQUIRE(records[i].contains(name));
+      if (records[i][name].is_number()) CHECK(std::isfinite(records[i][name].get<double>()));
+      if (name != "layer") CHECK(records[i][name].is_number());
+    }
+  }
+  CHECK(records[12]["train_weight_grad_norm"].is_number());
+  CHECK(records[12]["train_update_ratio"].is_number());
+  CHECK(read_jsonl(dir / "sigmoid" / "histograms.jsonl").size() == 24);
+  CHECK(read_jsonl(dir / "sigmoid" / "gradients.jsonl").size() == 1);
+}
+
+TEST_CASE("bias -3 kills ReLU channels but no leaky ReLU channel", "[cli][data][probes]") {
+  REQUIRE(actlab::testing::have_cifar10());
+  TempDir dir;
+  REQUIRE(run_actlab(probe_run(dir, "relu", "--activation relu --bias-init -3")).exit_code == 0);
+  double max_dead = 0;
+  for (const auto& record : read_jsonl(dir / "relu" / "layers.jsonl")) {
+    max_dead = std::max(max_dead, record["dead_fraction"].get<double>());
+  }
+  CHECK(max_dead > 0.5);
+  REQUIRE(run_actlab(probe_run(dir, "leaky", "--activation leaky_relu --bias-init -3")).exit_code ==
+          0);
+  for (const auto& record : read_jsonl(dir / "leaky" / "layers.jsonl"))
+    CHECK(record["dead_fraction"] == 0.0);
 }

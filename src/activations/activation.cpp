@@ -41,7 +41,24 @@ ActivationImpl::ActivationImpl(const std::string& spec) {
 }
 
 torch::Tensor ActivationImpl::forward(const torch::Tensor& x) {
-  return definition_->forward(x, ActivationArgs{values_, learned_});
+  auto a = definition_->forward(x, ActivationArgs{values_, learned_});
+  if (observer_) observer_(x, a);
+  return a;
+}
+
+namespace {
+
+torch::Tensor derivative_sample_points() {
+  return torch::arange(-10000, 10001, torch::kFloat64) / 1000.0;
+}
+
+}  // namespace
+
+double ActivationImpl::max_derivative() const {
+  return derivative(
+             derivative_sample_points().to(learned_.defined() ? learned_.device() : torch::kCPU))
+      .max()
+      .item<double>();
 }
 
 torch::Tensor ActivationImpl::derivative(const torch::Tensor& x) const {
@@ -61,8 +78,7 @@ std::string canonical_activation_spec(const std::string& spec) {
 
 std::pair<double, double> sampled_derivative_range(const std::string& spec) {
   ActivationImpl activation(spec);
-  const auto x = torch::arange(-10000, 10001, torch::kFloat64) / 1000.0;
-  const auto derivative = activation.derivative(x);
+  const auto derivative = activation.derivative(derivative_sample_points());
   return {derivative.min().item<double>(), derivative.max().item<double>()};
 }
 

@@ -55,7 +55,16 @@ class ActivationImpl : public torch::nn::Module {
 
   void pretty_print(std::ostream& stream) const override;
 
+  // Called by forward with the pre-activation x and the output a (probes set it while they
+  // measure; unset during training, where it costs one branch).
+  using Observer = std::function<void(const torch::Tensor& x, const torch::Tensor& a)>;
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
+
+  // The largest f' over x in [-10, 10] (PReLU's uses its current slope), for saturation.
+  double max_derivative() const;
+
  private:
+  Observer observer_;
   const ActivationDefinition* definition_;
   ParameterValues values_;
   torch::Tensor learned_;

@@ -1,7 +1,10 @@
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "models/init.h"
 #include "src/cli/commands.h"
+#include "src/probes/probe_hook.h"
 #include "src/train/progress.h"
 #include "src/train/run_recorder.h"
 #include "src/train/trainer.h"
@@ -105,6 +108,34 @@ void add_train_options(CLI::App& command, TrainConfig& c) {
       ->group("Execution");
   command.add_flag("--overwrite", c.overwrite, "replace an earlier run in --out")
       ->group("Execution");
+
+  command
+      .add_option("--probe", c.probe,
+                  "per-layer probes: off | cheap | full (full adds histograms, update ratios)")
+      ->capture_default_str()
+      ->group("Probes");
+  command.add_option("--probe-images", c.probe_images, "fixed training images the probes run on")
+      ->capture_default_str()
+      ->group("Probes");
+  command
+      .add_option("--probe-every-steps", c.probe_every_steps,
+                  "also probe after every K steps, 0 = per epoch")
+      ->capture_default_str()
+      ->group("Probes");
+  command
+      .add_option("--probe-same-sign-images", c.probe_same_sign_images,
+                  "images for the single-image same-sign gradients")
+      ->capture_default_str()
+      ->group("Probes");
+  command
+      .add_option("--probe-update-ratio-every", c.probe_update_ratio_every,
+                  "full: measure ||dW||/||W|| every N steps")
+      ->capture_default_str()
+      ->group("Probes");
+  command
+      .add_flag("--probe-per-step", c.probe_per_step,
+                "gradient norms per step, not per-epoch means")
+      ->group("Probes");
 }
 
 }  // namespace
@@ -118,8 +149,11 @@ Action add_train_command(CLI::App& app) {
     const TrainConfig resolved = resolve(*config);
     RunRecorder recorder(resolved.out_dir, resolved.overwrite);
     ProgressPrinter progress;
+    std::vector<TrainingHook*> hooks = {&recorder, &progress};
+    std::optional<ProbeHook> probes;
+    if (resolved.probe != "off") hooks.push_back(&probes.emplace(resolved.out_dir));
     install_interrupt_handler();
-    const RunSummary summary = train(resolved, {&recorder, &progress});
+    const RunSummary summary = train(resolved, hooks);
     if (summary.status == "diverged") {
       fmt::print(stderr, "actlab: run diverged: {}; records kept in {}\n", summary.message,
                  resolved.out_dir);

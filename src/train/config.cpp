@@ -46,6 +46,13 @@ TrainConfig resolve(TrainConfig config) {
           "--train-eval-images must be >= 0 (0 = whole training set)");
   require(config.threads >= 0,
           fmt::format("--threads must be >= 0 (0 = all cores), got {}", config.threads));
+  require(config.probe == "off" || config.probe == "cheap" || config.probe == "full",
+          fmt::format("unknown --probe '{}': valid are off, cheap, full", config.probe));
+  require(config.probe_images >= 1, "--probe-images must be >= 1");
+  require(config.probe_every_steps >= 0,
+          "--probe-every-steps must be >= 0 (0 = at evaluations only)");
+  require(config.probe_same_sign_images >= 0, "--probe-same-sign-images must be >= 0");
+  require(config.probe_update_ratio_every >= 1, "--probe-update-ratio-every must be >= 1");
   if (config.threads == 0)
     config.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return config;
@@ -85,6 +92,12 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"threads", c.threads},
       {"bf16", c.bf16},
       {"out_dir", c.out_dir},
+      {"probe", c.probe},
+      {"probe_images", c.probe_images},
+      {"probe_every_steps", c.probe_every_steps},
+      {"probe_same_sign_images", c.probe_same_sign_images},
+      {"probe_update_ratio_every", c.probe_update_ratio_every},
+      {"probe_per_step", c.probe_per_step},
   };
 }
 

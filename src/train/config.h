@@ -43,7 +43,15 @@ struct TrainConfig {
   int threads = 0;              // CPU intra-op threads; 0 = all cores
   bool bf16 = false;            // bf16 autocast (CUDA only)
   std::string out_dir = "runs/train";
-  bool overwrite = false;  // replace an earlier run in out_dir
+
+  // --- probes (src/probes)
+  std::string probe = "cheap";  // off | cheap | full (cheap: all but histograms and update ratios)
+  int64_t probe_images = 1000;  // fixed training images the per-layer probes run on
+  int64_t probe_every_steps = 0;          // also probe after every K steps; 0 = at evaluations only
+  int64_t probe_same_sign_images = 32;    // images for the single-image same-sign gradients
+  int64_t probe_update_ratio_every = 50;  // full: ||dW|| / ||W|| every N steps
+  bool probe_per_step = false;            // gradient norms per step instead of per-epoch means
+  bool overwrite = false;                 // replace an earlier run in out_dir
 };
 
 // Throws Error naming the field and the valid values for any bad value; fills model defaults.

@@ -69,6 +69,8 @@ class TrainingHook {
   virtual void on_start(const TrainingContext&) {}
   // Gradients of the step are in place; the optimizer has not stepped yet.
   virtual void after_backward(const TrainingContext&, const torch::Tensor& /*loss*/) {}
+  // The optimizer has stepped; context.step counts this step.
+  virtual void after_step(const TrainingContext&) {}
   virtual void on_evaluation(const TrainingContext&, const EpochMetrics&) {}
   virtual void on_finish(const TrainingContext&, const RunSummary&) {}
 };

@@ -205,6 +205,7 @@ RunSummary train(const TrainConfig& config, const std::vector<TrainingHook*>& ho
       }
       optimizer->step();
       ++context.step;
+      for (auto* hook : hooks) hook->after_step(context);
       epoch_images += indices.size(0);
       loss_sum += loss.detach().to(torch::kFloat64) * indices.size(0);
       wrong += logits.detach().argmax(1).ne(labels).sum().to(torch::kFloat64);

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "src/probes/layer_binding.h"
+#include "src/probes/probe.h"
+#include "src/train/hooks.h"
+
+namespace actlab {
+
+// Observes the training loop for the per-layer probes. When: at every evaluation (epoch 0 and
+// after each epoch) and, with probe_every_steps K, after every K steps. What: probe_layers() on a
+// fixed probe set, plus gradient norms from every step's own gradients. Where: DIR/layers.jsonl,
+// DIR/histograms.jsonl (full), DIR/gradients.jsonl; schemas in docs/records.md.
+class ProbeHook : public TrainingHook {
+ public:
+  ProbeHook(std::filesystem::path dir, std::FILE* progress = stdout);
+
+  void on_start(const TrainingContext& context) override;
+  void after_backward(const TrainingContext& context, const torch::Tensor& loss) override;
+  void after_step(const TrainingContext& context) override;
+  void on_evaluation(const TrainingContext& context, const EpochMetrics& metrics) override;
+
+  // Wall seconds spent probing: all of it, in probe passes (epoch-end and K-step), and in the
+  // per-step gradient statistics.
+  double seconds() const { return probe_seconds_ + step_seconds_; }
+  double probe_seconds() const { return probe_seconds_; }
+  int64_t probes_run() const { return probes_run_; }
+  double step_seconds() const { return step_seconds_; }
+  const std::vector<nlohmann::json>& last_records() const { return last_records_; }
+
+ private:
+  void probe(const TrainingContext& context, int epoch, bool epoch_end);
+  void write_files();
+
+  std::filesystem::path dir_;
+  std::FILE* progress_;
+  ProbeSettings settings_;
+  std::vector<ProbedLayer> layers_;
+  std::vector<torch::Tensor> parameters_;
+  torch::Tensor probe_images_, probe_labels_;
+
+  // Per-step statistics since the last epoch-end probe, summed on the device.
+  torch::Tensor layer_grad_norm_sum_;   // [layers]
+  torch::Tensor global_grad_norm_sum_;  // scalar
+  torch::Tensor global_grad_norm_max_;
+  int64_t steps_seen_ = 0;
+  torch::Tensor update_ratio_sum_;  // [layers], full level only
+  int64_t update_ratio_samples_ = 0;
+  std::vector<torch::Tensor> weights_before_step_;
+
+  std::string layer_lines_, histogram_lines_, gradient_lines_;
+  std::vector<nlohmann::json> last_records_;
+  double probe_seconds_ = 0;
+  double step_seconds_ = 0;
+  int64_t probes_run_ = 0;
+};
+
+}  // namespace actlab

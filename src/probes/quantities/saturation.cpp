@@ -1,0 +1,35 @@
+#include "src/probes/quantities/quantities.h"
+
+namespace actlab::quantities {
+
+namespace {
+
+// saturation_fraction: outputs where f'(x) < 5% of the activation's largest f' (sigmoid and
+// tanh tails, ReLU's negative side). mean_derivative: the mean factor f'(x) by which the layer
+// scales the backward signal (0.25 is sigmoid's best case).
+class Saturation : public LayerQuantity {
+ public:
+  void add_forward(const ForwardChunk& chunk) override {
+    accumulate(saturated_, sum64(chunk.derivative.lt(0.05 * chunk.max_derivative)));
+    accumulate(derivative_sum_, sum64(chunk.derivative));
+    count_ += chunk.derivative.numel();
+  }
+  void write(const LayerGradients&, nlohmann::json& record) const override {
+    record["saturation_fraction"] = value(saturated_) / count_;
+    record["mean_derivative"] = value(derivative_sum_) / count_;
+  }
+
+ private:
+  torch::Tensor saturated_, derivative_sum_;
+  double count_ = 0;
+};
+
+}  // namespace
+
+QuantityDefinition saturation() {
+  return {"saturation", {"saturation_fraction", "mean_derivative"}, ProbeLevel::kCheap, false, [] {
+            return std::make_unique<Saturation>();
+          }};
+}
+
+}  // namespace actlab::quantities

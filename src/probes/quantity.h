@@ -1,0 +1,61 @@
+#pragma once
+
+#include <torch/types.h>
+
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "src/core/registry.h"
+
+namespace actlab {
+
+// One chunk of probe images as an activation layer saw it.
+struct ForwardChunk {
+  torch::Tensor x;            // pre-activation, [N, C, H, W] or [N, F]
+  torch::Tensor a;            // output f(x), same shape
+  torch::Tensor derivative;   // f'(x), same shape
+  double max_derivative = 1;  // the activation's largest f' (0.25 for sigmoid)
+};
+
+// Gradients of the probe-set loss for one layer, available once all chunks are in.
+struct LayerGradients {
+  torch::Tensor feeding_weight_grad;  // dL/dW of the conv/linear that feeds the layer
+  // Single-image weight gradients of the consuming conv/linear (same-sign probe images).
+  std::vector<torch::Tensor> consumer_grad_per_image;
+};
+
+// A measured quantity of one layer at one probe time: accumulates over chunks (the "what"),
+// then writes its fields into the layer's record. Schedules and storage live elsewhere.
+class LayerQuantity {
+ public:
+  virtual ~LayerQuantity() = default;
+  virtual void add_forward(const ForwardChunk&) {}
+  // dL/da for a chunk, L the mean loss over the whole probe set.
+  virtual void add_backward(const torch::Tensor& /*grad_activation*/) {}
+  virtual void write(const LayerGradients& gradients, nlohmann::json& record) const = 0;
+};
+
+enum class ProbeLevel { kOff = 0, kCheap = 1, kFull = 2 };
+
+// Parses "off" | "cheap" | "full"; throws Error listing them.
+ProbeLevel parse_probe_level(const std::string& text);
+std::string to_string(ProbeLevel level);
+
+struct QuantityDefinition {
+  std::string name;
+  std::vector<std::string> fields;        // the record fields it writes
+  ProbeLevel level = ProbeLevel::kCheap;  // the cheapest preset that includes it
+  bool needs_per_image_grads = false;     // asks for the single-image backward passes
+  std::function<std::unique_ptr<LayerQuantity>()> make;
+};
+
+// Every quantity, in the order their fields appear in layers.jsonl.
+const Registry<QuantityDefinition>& quantity_registry();
+
+// Scalar tensor -> double, NaN-safe for JSON (non-finite values become null).
+nlohmann::json number_or_null(double value);
+
+}  // namespace actlab
