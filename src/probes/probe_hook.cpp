@@ -80,21 +80,22 @@ void ProbeHook::after_backward(const TrainingContext& context, const torch::Tens
                              {"layer_grad_norms", values}};
     gradient_lines_ += record.dump() + "\n";
   }
-  layer_grad_norm_sum_ = layer_grad_norm_sum_.defined() ? layer_grad_norm_sum_ + norms : norms;
-  global_grad_norm_sum_ = global_grad_norm_sum_.defined() ? global_grad_norm_sum_ + global : global;
-  global_grad_norm_max_ =
-      global_grad_norm_max_.defined() ? torch::maximum(global_grad_norm_max_, global) : global;
-  ++steps_seen_;
 
-  // Full level: remember the weights before every N-th step, for ||dW|| / ||W||.
+  // Full level: remember the weights before the epoch's first step and every N-th after it,
+  // for ||dW|| / ||W|| (so even short epochs get a sample).
   const int64_t every = context.config.probe_update_ratio_every;
-  if (settings_.level == ProbeLevel::kFull && every > 0 && (context.step + 1) % every == 0) {
+  if (settings_.level == ProbeLevel::kFull && steps_seen_ % every == 0) {
     weights_before_step_.clear();
     for (const auto& layer : layers_) {
       weights_before_step_.push_back(
           layer.feeding_weight.defined() ? layer.feeding_weight.detach().clone() : torch::Tensor());
     }
   }
+  layer_grad_norm_sum_ = layer_grad_norm_sum_.defined() ? layer_grad_norm_sum_ + norms : norms;
+  global_grad_norm_sum_ = global_grad_norm_sum_.defined() ? global_grad_norm_sum_ + global : global;
+  global_grad_norm_max_ =
+      global_grad_norm_max_.defined() ? torch::maximum(global_grad_norm_max_, global) : global;
+  ++steps_seen_;
 }
 
 void ProbeHook::after_step(const TrainingContext& context) {
