@@ -24,8 +24,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "actlab 0.1.0");
   std::vector<std::pair<CLI::App*, actlab::cli::Action>> commands;
-  for (auto add : {actlab::cli::add_train_command, actlab::cli::add_list_command,
-                   actlab::cli::add_data_command}) {
+  for (auto add : {actlab::cli::add_train_command, actlab::cli::add_run_command,
+                   actlab::cli::add_collect_command, actlab::cli::add_compare_command,
+                   actlab::cli::add_list_command, actlab::cli::add_data_command}) {
     const auto before = app.get_subcommands({}).size();
     auto action = add(app);
     commands.emplace_back(app.get_subcommands({}).at(before), std::move(action));

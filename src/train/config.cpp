@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "src/core/error.h"
+#include "src/train/convergence.h"
 
 namespace actlab {
 
@@ -53,6 +54,7 @@ TrainConfig resolve(TrainConfig config) {
           "--probe-every-steps must be >= 0 (0 = at evaluations only)");
   require(config.probe_same_sign_images >= 0, "--probe-same-sign-images must be >= 0");
   require(config.probe_update_ratio_every >= 1, "--probe-update-ratio-every must be >= 1");
+  for (const auto& target : config.targets) parse_target(target);
   if (config.threads == 0)
     config.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return config;
@@ -98,6 +100,7 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"probe_same_sign_images", c.probe_same_sign_images},
       {"probe_update_ratio_every", c.probe_update_ratio_every},
       {"probe_per_step", c.probe_per_step},
+      {"targets", c.targets},
   };
 }
 

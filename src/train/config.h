@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "models/network.h"
 
@@ -50,8 +51,12 @@ struct TrainConfig {
   int64_t probe_every_steps = 0;          // also probe after every K steps; 0 = at evaluations only
   int64_t probe_same_sign_images = 32;    // images for the single-image same-sign gradients
   int64_t probe_update_ratio_every = 50;  // full: ||dW|| / ||W|| every N steps
-  bool probe_per_step = false;            // gradient norms per step instead of per-epoch means
-  bool overwrite = false;                 // replace an earlier run in out_dir
+  bool probe_per_step = false;
+
+  // --- convergence: when each metric first reaches its value (summary.json "targets")
+  std::vector<std::string> targets = {
+      "train_error=0.25", "test_error=0.5"};  // gradient norms per step instead of per-epoch means
+  bool overwrite = false;                     // replace an earlier run in out_dir
 };
 
 // Throws Error naming the field and the valid values for any bad value; fills model defaults.

@@ -6,6 +6,7 @@
 #include "src/core/build_info.h"
 #include "src/core/error.h"
 #include "src/core/files.h"
+#include "src/train/convergence.h"
 #include "src/train/device_data.h"
 
 namespace actlab {
@@ -92,18 +93,24 @@ void RunRecorder::on_start(const TrainingContext& context) {
   config["resolved"]["activation_layers"] = layers;
   write_file_atomic(dir_ / "config.json", config.dump(2) + "\n");
   metrics_lines_.clear();
+  metrics_.clear();
   write_file_atomic(dir_ / "metrics.jsonl", "");
   RunSummary running;
   write_file_atomic(dir_ / "summary.json", to_json(running).dump(2) + "\n");
 }
 
 void RunRecorder::on_evaluation(const TrainingContext&, const EpochMetrics& metrics) {
+  metrics_.push_back(metrics);
   metrics_lines_ += to_json(metrics).dump() + "\n";
   write_file_atomic(dir_ / "metrics.jsonl", metrics_lines_);
 }
 
-void RunRecorder::on_finish(const TrainingContext&, const RunSummary& summary) {
-  write_file_atomic(dir_ / "summary.json", to_json(summary).dump(2) + "\n");
+void RunRecorder::on_finish(const TrainingContext& context, const RunSummary& summary) {
+  std::vector<ConvergenceTarget> targets;
+  for (const auto& text : context.config.targets) targets.push_back(parse_target(text));
+  auto record = to_json(summary);
+  record.update(convergence_json(metrics_, targets));
+  write_file_atomic(dir_ / "summary.json", record.dump(2) + "\n");
 }
 
 }  // namespace actlab

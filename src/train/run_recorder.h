@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "src/train/hooks.h"
 
@@ -24,6 +25,7 @@ class RunRecorder : public TrainingHook {
  private:
   std::filesystem::path dir_;
   std::string metrics_lines_;
+  std::vector<EpochMetrics> metrics_;
 };
 
 }  // namespace actlab

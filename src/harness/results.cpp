@@ -1,0 +1,298 @@
+#include "src/harness/results.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "src/core/error.h"
+#include "src/core/files.h"
+#include "src/core/spec.h"
+
+namespace actlab {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json read_json(const fs::path& path) {
+  if (!fs::exists(path)) return nlohmann::json::object();
+  try {
+    return nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::exception&) {
+    return nlohmann::json::object();  // half-written by a killed writer: treat as absent
+  }
+}
+
+std::vector<nlohmann::json> read_jsonl(const fs::path& path) {
+  std::vector<nlohmann::json> records;
+  if (!fs::exists(path)) return records;
+  std::istringstream lines(read_file(path));
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    try {
+      records.push_back(nlohmann::json::parse(line));
+    } catch (const nlohmann::json::exception&) {
+    }
+  }
+  return records;
+}
+
+// Columns: the union of scalar keys over `rows`, in first-seen order.
+std::vector<std::string> columns_of(const std::vector<nlohmann::json>& rows) {
+  // Identity and outcome first, then the rest alphabetically (JSON objects keep keys sorted).
+  std::vector<std::string> columns;
+  std::set<std::string> seen;
+  for (const char* first : {"run_id", "experiment", "status", "epoch", "layer", "index"}) {
+    for (const auto& row : rows) {
+      if (row.contains(first) && seen.insert(first).second) columns.push_back(first);
+    }
+  }
+  for (const auto& row : rows) {
+    for (const auto& [key, value] : row.items()) {
+      if (!value.is_structured() && seen.insert(key).second) columns.push_back(key);
+    }
+  }
+  return columns;
+}
+
+std::string csv_field(const nlohmann::json& value) {
+  if (value.is_null()) return "";
+  if (value.is_string()) {
+    const std::string text = value.get<std::string>();
+    if (text.find_first_of(",\"\n") == std::string::npos) return text;
+    std::string quoted = "\"";
+    for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+  }
+  if (value.is_number_float()) return format_number(value.get<double>());
+  return value.dump();
+}
+
+class Database {
+ public:
+  explicit Database(const fs::path& path) {
+    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
+      throw Error(fmt::format("cannot create '{}': {}", path.string(), sqlite3_errmsg(db_)));
+    }
+  }
+  ~Database() { sqlite3_close(db_); }
+  void exec(const std::string& sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+      const std::string text = message ? message : "?";
+      sqlite3_free(message);
+      throw Error(fmt::format("SQLite: {} in: {}", text, sql.substr(0, 200)));
+    }
+  }
+  // Creates `table` with `columns` (REAL for numbers, TEXT otherwise) and inserts `rows`.
+  void write_table(const std::string& table, const std::vector<nlohmann::json>& rows) {
+    const auto columns = columns_of(rows);
+    if (columns.empty()) {
+      exec(fmt::format("CREATE TABLE {} (run_id TEXT)", table));
+      return;
+    }
+    std::vector<std::string> definitions, placeholders;
+    for (const auto& column : columns) {
+      bool numeric = true;
+      for (const auto& row : rows) {
+        if (row.contains(column) && !row[column].is_null() && !row[column].is_number() &&
+            !row[column].is_boolean()) {
+          numeric = false;
+        }
+      }
+      definitions.push_back(fmt::format("\"{}\" {}", column, numeric ? "REAL" : "TEXT"));
+      placeholders.push_back("?");
+    }
+    exec(fmt::format("CREATE TABLE {} ({})", table, join(definitions)));
+    std::vector<std::string> quoted;
+    for (const auto& column : columns) quoted.push_back("\"" + column + "\"");
+    sqlite3_stmt* statement = nullptr;
+    const std::string sql =
+        fmt::format("INSERT INTO {} ({}) VALUES ({})", table, join(quoted), join(placeholders));
+    sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr);
+    for (const auto& row : rows) {
+      sqlite3_reset(statement);
+      for (size_t i = 0; i < columns.size(); ++i) {
+        const int slot = static_cast<int>(i) + 1;
+        const auto it = row.find(columns[i]);
+        if (it == row.end() || it->is_null()) {
+          sqlite3_bind_null(statement, slot);
+        } else if (it->is_boolean()) {
+          sqlite3_bind_double(statement, slot, it->get<bool>() ? 1 : 0);
+        } else if (it->is_number()) {
+          sqlite3_bind_double(statement, slot, it->get<double>());
+        } else {
+          const std::string text = it->is_string() ? it->get<std::string>() : it->dump();
+          sqlite3_bind_text(statement, slot, text.c_str(), -1, SQLITE_TRANSIENT);
+        }
+      }
+      sqlite3_step(statement);
+    }
+    sqlite3_finalize(statement);
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+double mean_of(const std::vector<double>& values) {
+  double sum = 0;
+  for (double v : values) sum += v;
+  return sum / values.size();
+}
+
+}  // namespace
+
+nlohmann::json RunResult::row() const {
+  nlohmann::json row = {{"run_id", id}, {"experiment", run.value("experiment", "")}};
+  for (const auto& [key, value] : config.items()) {
+    if (!value.is_structured()) row[key] = value;
+  }
+  for (const auto& [key, value] : summary.items()) {
+    if (!value.is_structured()) row[key] = value;
+  }
+  if (summary.contains("targets")) {
+    for (const auto& target : summary["targets"]) {
+      const std::string prefix = fmt::format("{}_{}", target["metric"].get<std::string>(),
+                                             format_number(target["threshold"].get<double>()));
+      row[prefix + "_epoch"] = target["epoch"];
+      row[prefix + "_step"] = target["step"];
+      row[prefix + "_images"] = target["images_seen"];
+      row[prefix + "_seconds"] = target["seconds"];
+    }
+  }
+  return row;
+}
+
+std::vector<RunResult> load_results(const fs::path& sweep_dir) {
+  std::vector<RunResult> results;
+  const fs::path runs = sweep_dir / "runs";
+  if (!fs::is_directory(runs)) return results;
+  std::vector<fs::path> folders;
+  for (const auto& entry : fs::directory_iterator(runs)) {
+    if (entry.is_directory() && fs::exists(entry.path() / "config.json"))
+      folders.push_back(entry.path());
+  }
+  std::sort(folders.begin(), folders.end());
+  for (const auto& folder : folders) {
+    RunResult result;
+    result.id = folder.filename().string();
+    result.run = read_json(folder / "run.json");
+    result.config = read_json(folder / "config.json");
+    result.summary = read_json(folder / "summary.json");
+    result.epochs = read_jsonl(folder / "metrics.jsonl");
+    result.layers = read_jsonl(folder / "layers.jsonl");
+    results.push_back(std::move(result));
+  }
+  return results;
+}
+
+void write_results(const fs::path& sweep_dir, const std::vector<RunResult>& results) {
+  std::vector<nlohmann::json> runs, epochs, layers;
+  for (const auto& result : results) {
+    runs.push_back(result.row());
+    for (auto epoch : result.epochs) {
+      epoch["run_id"] = result.id;
+      epochs.push_back(std::move(epoch));
+    }
+    for (auto layer : result.layers) {
+      layer["run_id"] = result.id;
+      layers.push_back(std::move(layer));
+    }
+  }
+  // CSV of the runs table.
+  const auto columns = columns_of(runs);
+  std::string csv = join(columns, ",") + "\n";
+  for (const auto& row : runs) {
+    std::vector<std::string> fields;
+    for (const auto& column : columns)
+      fields.push_back(row.contains(column) ? csv_field(row[column]) : "");
+    csv += join(fields, ",") + "\n";
+  }
+  write_file_atomic(sweep_dir / "results.csv", csv);
+
+  const fs::path temporary = sweep_dir / fmt::format("results.db.tmp{}", ::getpid());
+  fs::remove(temporary);
+  {
+    Database db(temporary);
+    db.exec("BEGIN");
+    db.write_table("runs", runs);
+    db.write_table("epochs", epochs);
+    db.write_table("layers", layers);
+    db.exec("COMMIT");
+  }
+  fs::rename(temporary, sweep_dir / "results.db");
+}
+
+std::string compare_table(const std::vector<RunResult>& results, const std::vector<std::string>& by,
+                          const std::vector<std::string>& metrics) {
+  std::map<std::vector<std::string>, std::map<std::string, std::vector<double>>> groups;
+  std::map<std::vector<std::string>, int> counts;
+  for (const auto& result : results) {
+    const auto row = result.row();
+    std::vector<std::string> key;
+    for (const auto& column : by) {
+      key.push_back(row.contains(column) ? (row[column].is_string() ? row[column].get<std::string>()
+                                                                    : row[column].dump())
+                                         : "-");
+    }
+    ++counts[key];
+    for (const auto& metric : metrics) {
+      if (row.contains(metric) && row[metric].is_number())
+        groups[key][metric].push_back(row[metric].get<double>());
+    }
+  }
+  std::vector<std::vector<std::string>> cells;
+  std::vector<std::string> header = by;
+  header.push_back("runs");
+  for (const auto& metric : metrics) header.push_back(metric);
+  cells.push_back(header);
+  for (const auto& [key, count] : counts) {
+    std::vector<std::string> line = key;
+    line.push_back(std::to_string(count));
+    for (const auto& metric : metrics) {
+      const auto& values = groups[key][metric];
+      if (values.empty()) {
+        line.push_back("never");
+        continue;
+      }
+      const double mean = mean_of(values);
+      double variance = 0;
+      for (double v : values) variance += (v - mean) * (v - mean);
+      const double spread = values.size() > 1 ? std::sqrt(variance / (values.size() - 1)) : 0.0;
+      std::string cell = values.size() > 1 ? fmt::format("{:.4g} ± {:.2g}", mean, spread)
+                                           : fmt::format("{:.4g}", mean);
+      if (static_cast<int>(values.size()) < count)
+        cell += fmt::format(" ({}/{})", values.size(), count);
+      line.push_back(cell);
+    }
+    cells.push_back(line);
+  }
+  std::vector<size_t> widths(header.size(), 0);
+  for (const auto& line : cells) {
+    for (size_t i = 0; i < line.size(); ++i) widths[i] = std::max(widths[i], line[i].size());
+  }
+  std::string table;
+  for (size_t r = 0; r < cells.size(); ++r) {
+    for (size_t i = 0; i < cells[r].size(); ++i) {
+      table +=
+          fmt::format("{:<{}}  ", cells[r][i],
+                      widths[i] + (cells[r][i].size() - fmt::formatted_size("{}", cells[r][i])));
+    }
+    table += "\n";
+    if (r == 0) {
+      for (size_t i = 0; i < widths.size(); ++i) table += std::string(widths[i], '-') + "  ";
+      table += "\n";
+    }
+  }
+  return table;
+}
+
+}  // namespace actlab

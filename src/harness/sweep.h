@@ -1,0 +1,35 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "src/harness/experiment.h"
+
+namespace actlab {
+
+struct SweepOptions {
+  bool quick = false;  // use the experiment's [quick] profile
+  int jobs = 1;        // runs at a time
+  std::string device = "auto";
+  std::filesystem::path out;  // default: runs/<name> (runs/<name>-quick with --quick)
+  bool dry_run = false;       // list the runs and which are done, run nothing
+  std::string only;           // run just this run id (Slurm array tasks)
+  std::string emit;           // "slurm": write an sbatch job-array script instead of running
+  std::filesystem::path actlab_binary;  // the `actlab` that runs each configuration
+};
+
+// `actlab run`: expands the experiment, skips runs whose summary.json is final (completed or
+// diverged: deterministic outcomes that would repeat), runs the others as `actlab train`
+// processes, `jobs` at a time, each with its output in RUN/log.txt, and rebuilds results.csv
+// and results.db as runs finish. A crash or divergence of one run never stops the sweep.
+// Returns the process exit code: 0 when every run ended completed or diverged.
+int run_sweep(const Experiment& experiment, SweepOptions options);
+
+// The sweep folder for `experiment` under `options` (applies the default).
+std::filesystem::path sweep_dir(const Experiment& experiment, const SweepOptions& options);
+
+// An sbatch script with one array task per run, each calling `actlab run FILE --only ID`.
+std::string slurm_script(const Experiment& experiment, const std::vector<RunSpec>& runs,
+                         const SweepOptions& options);
+
+}  // namespace actlab

@@ -1,0 +1,139 @@
+#include "src/train/train_options.h"
+
+#include "models/init.h"
+
+namespace actlab {
+
+void add_train_options(CLI::App& command, TrainConfig& c) {
+  ModelOptions& m = c.model_options;
+  command
+      .add_option("--model", c.model, "krizhevsky4 | plain | vgg | resnet (`actlab list models`)")
+      ->capture_default_str()
+      ->group("Model");
+  command
+      .add_option("--activation", m.activation, "activation spec, e.g. relu, leaky_relu:slope=0.2")
+      ->capture_default_str()
+      ->group("Model");
+  command
+      .add_flag("--batch-norm,!--no-batch-norm", m.batch_norm, "conv -> batch norm -> activation")
+      ->group("Model");
+  command.add_option("--depth", m.depth, "plain: layers; vgg: 11/13/16; resnet: 20/32/56/110")
+      ->group("Model");
+  command.add_option("--width", m.width, "channels of the first stage")->group("Model");
+  command.add_flag("--skip,!--no-skip", m.skip, "resnet shortcuts on (default) or off")
+      ->group("Model");
+  command.add_option("--init", m.init, init_help())->capture_default_str()->group("Model");
+  command
+      .add_option("--bias-init", m.bias_init, "bias before each activation (e.g. -3 kills ReLUs)")
+      ->capture_default_str()
+      ->group("Model");
+
+  command.add_option("--data", c.data_dir, "prepared CIFAR-10 folder (`actlab data prepare`)")
+      ->capture_default_str()
+      ->envname("ACTLAB_DATA")
+      ->group("Data");
+  command.add_option("--train-subset", c.train_subset, "class-balanced training subset, 0 = all")
+      ->capture_default_str()
+      ->group("Data");
+  command.add_option("--test-subset", c.test_subset, "class-balanced test subset, 0 = all")
+      ->capture_default_str()
+      ->group("Data");
+  command.add_option("--subset-seed", c.subset_seed, "seed that picks the subsets")
+      ->capture_default_str()
+      ->group("Data");
+  command.add_flag("--augment,!--no-augment", c.augment, "random crop + flip (default on)")
+      ->group("Data");
+  command
+      .add_option("--train-eval-images", c.train_eval_images,
+                  "training images the per-epoch train error is measured on, 0 = all")
+      ->capture_default_str()
+      ->group("Data");
+
+  command.add_option("--epochs", c.epochs, "training epochs")
+      ->capture_default_str()
+      ->group("Optimisation");
+  command.add_option("--batch-size", c.batch_size, "images per step")
+      ->capture_default_str()
+      ->group("Optimisation");
+  command.add_option("--optimizer", c.optimizer, "sgd | adam | adamw")
+      ->capture_default_str()
+      ->group("Optimisation");
+  command.add_option("--lr", c.lr, "peak learning rate")
+      ->capture_default_str()
+      ->group("Optimisation");
+  command.add_option("--momentum", c.momentum, "SGD momentum")
+      ->capture_default_str()
+      ->group("Optimisation");
+  command.add_flag("--nesterov", c.nesterov, "SGD with Nesterov momentum")->group("Optimisation");
+  command.add_option("--weight-decay", c.weight_decay, "weight decay")
+      ->capture_default_str()
+      ->group("Optimisation");
+  command.add_option("--schedule", c.schedule, "constant | step | cosine")
+      ->capture_default_str()
+      ->group("Optimisation");
+  command.add_option("--step-epochs", c.step_epochs, "step schedule: epochs between decays")
+      ->capture_default_str()
+      ->group("Optimisation");
+  command.add_option("--step-gamma", c.step_gamma, "step schedule: decay factor")
+      ->capture_default_str()
+      ->group("Optimisation");
+  command.add_option("--warmup-epochs", c.warmup_epochs, "linear warm-up length in epochs")
+      ->capture_default_str()
+      ->group("Optimisation");
+  command.add_option("--clip-norm", c.clip_norm, "clip gradients to this global norm, 0 = off")
+      ->capture_default_str()
+      ->group("Optimisation");
+
+  command.add_option("--seed", c.seed, "seed for weights, shuffling, augmentation")
+      ->capture_default_str()
+      ->group("Execution");
+  command.add_option("--device", c.device, "auto | cpu | cuda | cuda:N")
+      ->capture_default_str()
+      ->group("Execution");
+  command.add_option("--threads", c.threads, "CPU threads, 0 = all cores")
+      ->capture_default_str()
+      ->group("Execution");
+  command.add_flag("--bf16", c.bf16, "bf16 autocast (CUDA only)")->group("Execution");
+  command.add_option("--out", c.out_dir, "run folder: config.json, metrics.jsonl, summary.json")
+      ->capture_default_str()
+      ->group("Execution");
+  command.add_flag("--overwrite", c.overwrite, "replace an earlier run in --out")
+      ->group("Execution");
+
+  command
+      .add_option("--probe", c.probe,
+                  "per-layer probes: off | cheap | full (full adds histograms, update ratios)")
+      ->capture_default_str()
+      ->group("Probes");
+  command.add_option("--probe-images", c.probe_images, "fixed training images the probes run on")
+      ->capture_default_str()
+      ->group("Probes");
+  command
+      .add_option("--probe-every-steps", c.probe_every_steps,
+                  "also probe after every K steps, 0 = per epoch")
+      ->capture_default_str()
+      ->group("Probes");
+  command
+      .add_option("--probe-same-sign-images", c.probe_same_sign_images,
+                  "images for the single-image same-sign gradients")
+      ->capture_default_str()
+      ->group("Probes");
+  command
+      .add_option("--probe-update-ratio-every", c.probe_update_ratio_every,
+                  "full: measure ||dW||/||W|| every N steps")
+      ->capture_default_str()
+      ->group("Probes");
+  command
+      .add_flag("--probe-per-step", c.probe_per_step,
+                "gradient norms per step, not per-epoch means")
+      ->group("Probes");
+
+  command.add_option("--target", c.targets, "convergence target METRIC=VALUE, repeatable")
+      ->capture_default_str()
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->group("Convergence");
+}
+
+}  // namespace actlab
