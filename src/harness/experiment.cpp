@@ -204,15 +204,24 @@ Experiment load_experiment(const fs::path& file) {
     }
   }
   if (const auto* targets = root["targets"].as_table()) {
+    // metric = value, or metric = [value, value] for several thresholds of one metric.
     for (const auto& [key, node] : *targets) {
-      const std::string target =
-          fmt::format("{}={}", key.str(), value_text(e, node, std::string(key.str())));
-      try {
-        check_train_arguments({"--target=" + target});
-      } catch (const Error& error) {
-        fail(e, line_of(node), error.what());
+      std::vector<const toml::node*> values;
+      if (const auto* array = node.as_array()) {
+        for (const auto& element : *array) values.push_back(&element);
+      } else {
+        values.push_back(&node);
       }
-      e.targets.push_back(target);
+      for (const auto* value : values) {
+        const std::string metric(key.str());
+        const std::string target = fmt::format("{}={}", metric, value_text(e, *value, metric));
+        try {
+          parse_target(target);
+        } catch (const Error& error) {
+          fail(e, line_of(*value), error.what());
+        }
+        e.targets.push_back(target);
+      }
     }
   }
   if (const auto* quick = root["quick"].as_table()) {
