@@ -12,6 +12,26 @@ torch::nn::Conv2d make_conv(int64_t in_channels, int64_t out_channels, int64_t k
                                .bias(!batch_norm));
 }
 
+std::vector<torch::nn::Sequential> add_conv_stages(
+    torch::nn::Module& parent, const std::vector<std::vector<int64_t>>& channels,
+    const ModelOptions& options, int64_t in_channels) {
+  std::vector<torch::nn::Sequential> stages;
+  for (size_t stage = 0; stage < channels.size(); ++stage) {
+    // The Sequential runs the units; the plain module gives them their stable names.
+    auto named = std::make_shared<torch::nn::Module>();
+    torch::nn::Sequential units;
+    for (size_t layer = 0; layer < channels[stage].size(); ++layer) {
+      const int64_t out_channels = channels[stage][layer];
+      units->push_back(named->register_module(fmt::format("layer{}", layer + 1),
+                                              ConvUnit(in_channels, out_channels, 3, options)));
+      in_channels = out_channels;
+    }
+    parent.register_module(fmt::format("stage{}", stage + 1), named);
+    stages.push_back(units);
+  }
+  return stages;
+}
+
 ConvUnitImpl::ConvUnitImpl(int64_t in_channels, int64_t out_channels, int64_t kernel_size,
                            const ModelOptions& options) {
   conv_ = register_module(

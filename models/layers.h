@@ -1,7 +1,10 @@
 #pragma once
 
 #include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/conv.h>
+
+#include <vector>
 
 #include "models/network.h"
 
@@ -21,6 +24,13 @@ class ConvUnitImpl : public torch::nn::Module {
   Activation act_{nullptr};
 };
 TORCH_MODULE(ConvUnit);
+
+// Stages of 3x3 conv units registered on `parent` as "stage1".."stageS", each holding
+// "layer1".."layerL" (so activations are "stageS.layerL.act"); `channels[s][l]` is the output width
+// of layer l of stage s. Returns each stage as a Sequential to run in forward order.
+std::vector<torch::nn::Sequential> add_conv_stages(
+    torch::nn::Module& parent, const std::vector<std::vector<int64_t>>& channels,
+    const ModelOptions& options, int64_t in_channels = 3);
 
 // A convolution with "same" padding; without bias when batch norm follows (its shift is the bias).
 torch::nn::Conv2d make_conv(int64_t in_channels, int64_t out_channels, int64_t kernel_size,

@@ -13,19 +13,12 @@ namespace {
 class PlainImpl : public NetworkImpl {
  public:
   explicit PlainImpl(const ModelOptions& options) {
-    int64_t in_channels = 3;
+    std::vector<std::vector<int64_t>> channels(3);
     for (int stage = 0; stage < 3; ++stage) {
       const int layers = options.depth / 3 + (stage < options.depth % 3 ? 1 : 0);
-      torch::nn::Sequential units;
-      auto stage_module = std::make_shared<torch::nn::Module>();
-      for (int layer = 0; layer < layers; ++layer) {
-        units->push_back(stage_module->register_module(
-            fmt::format("layer{}", layer + 1), ConvUnit(in_channels, options.width, 3, options)));
-        in_channels = options.width;
-      }
-      register_module(fmt::format("stage{}", stage + 1), stage_module);
-      stages_.push_back(units);
+      channels[stage].assign(layers, options.width);
     }
+    stages_ = add_conv_stages(*this, channels, options);
     classifier_ =
         register_module("classifier", torch::nn::Linear(options.width, options.num_classes));
   }

@@ -23,22 +23,14 @@ const std::map<int, std::vector<std::vector<int>>>& vgg_stages() {
 class VggImpl : public NetworkImpl {
  public:
   explicit VggImpl(const ModelOptions& options) {
-    int64_t in_channels = 3;
-    const auto& stages = vgg_stages().at(options.depth);
-    for (size_t stage = 0; stage < stages.size(); ++stage) {
-      auto stage_module = std::make_shared<torch::nn::Module>();
-      torch::nn::Sequential units;
-      for (size_t layer = 0; layer < stages[stage].size(); ++layer) {
-        const int64_t out_channels = stages[stage][layer] * options.width;
-        units->push_back(stage_module->register_module(
-            fmt::format("layer{}", layer + 1), ConvUnit(in_channels, out_channels, 3, options)));
-        in_channels = out_channels;
-      }
-      register_module(fmt::format("stage{}", stage + 1), stage_module);
-      stages_.push_back(units);
+    std::vector<std::vector<int64_t>> channels;
+    for (const auto& stage : vgg_stages().at(options.depth)) {
+      channels.emplace_back();
+      for (int multiple : stage) channels.back().push_back(multiple * options.width);
     }
-    classifier_ =
-        register_module("classifier", torch::nn::Linear(in_channels, options.num_classes));
+    stages_ = add_conv_stages(*this, channels, options);
+    classifier_ = register_module("classifier",
+                                  torch::nn::Linear(channels.back().back(), options.num_classes));
   }
 
   torch::Tensor forward(torch::Tensor x) override {
