@@ -2,7 +2,7 @@
 // full on krizhevsky4 and ResNet-20, and the overhead extrapolated to the default schedule (one
 // probe of 1,000 images per epoch of 50,000 images, batch 128).
 //
-// Usage: actlab_bench_probes [--data DIR] [--steps N] [--repeats R]
+// Usage: actlab_bench_probes [--data DIR] [--steps N] [--repeats R] [--model krizhevsky4|resnet]
 #include <fmt/format.h>
 #include <torch/torch.h>
 
@@ -60,19 +60,22 @@ Measurement measure(TrainConfig config, const std::string& level) {
 int main(int argc, char** argv) {
   std::string data = "data/cifar-10-batches-bin";
   int steps = 20, repeats = 3;
+  std::string only_model;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--data")) data = argv[i + 1];
     if (!std::strcmp(argv[i], "--steps")) steps = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--repeats")) repeats = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--model")) only_model = argv[i + 1];
   }
   constexpr int kDefaultStepsPerEpoch = 50000 / 128;
   fmt::print(
       "probe overhead: {} steps of batch 128 per run, {} repeats interleaved, medians; "
       "{} threads\n\n",
-      steps, repeats, at::get_num_threads());
+      steps, repeats, resolve(TrainConfig{}).threads);
   fmt::print("{:<12} {:<6} {:>10} {:>9} {:>12} {:>12} {:>16}\n", "model", "probe", "img/s",
              "vs off", "probe pass", "per step", "default-epoch");
   for (const std::string model : {"krizhevsky4", "resnet"}) {
+    if (!only_model.empty() && model != only_model) continue;
     TrainConfig config;
     config.data_dir = data;
     config.model = model;

@@ -12,7 +12,7 @@ namespace {
 class GradientFlow : public LayerQuantity {
  public:
   void add_backward(const torch::Tensor& grad) override {
-    accumulate(squares_, sum64(grad.to(torch::kFloat64).square()));
+    accumulate(squares_, sum64(grad.square()));
     count_ += grad.numel();
   }
   void write(const LayerGradients& gradients, nlohmann::json& record) const override {
