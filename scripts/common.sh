@@ -39,7 +39,7 @@ build() {
     log "configure: $ACTLAB_BUILD_DIR"
     cmake -S "$ACTLAB_ROOT" -B "$ACTLAB_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@"
   fi
-  log "build: $(nproc) jobs (a clean build takes about 2 minutes on 2 cores)"
+  log "build: $(nproc) jobs (a clean build takes about 3 minutes on 2 cores)"
   cmake --build "$ACTLAB_BUILD_DIR" -j "$(nproc)"
 }
 
