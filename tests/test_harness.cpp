@@ -4,6 +4,8 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "src/core/error.h"
@@ -220,4 +222,26 @@ activation = ["relu", "tanh", "sigmoid"]
   std::filesystem::remove(sweep / "results.db");
   CHECK(run_actlab(fmt::format("collect '{}'", sweep.string())).exit_code == 0);
   CHECK(count_rows(sweep / "results.db", "SELECT COUNT(*) FROM runs") == 3);
+}
+
+TEST_CASE("compare aligns its columns, spreads (±) included", "[unit][harness]") {
+  auto run = [](const std::string& activation, double error) {
+    RunResult result;
+    result.id = activation + std::to_string(error);
+    result.config = {{"activation", activation}};
+    result.summary = {{"best_test_error", error}};
+    return result;
+  };
+  const std::string table = compare_table({run("relu", 0.5), run("relu", 0.6), run("sigmoid", 0.9)},
+                                          {"activation"}, {"best_test_error"});
+  CHECK_THAT(table, Catch::Contains("0.55 ± 0.071"));
+  // Every line is padded to the same width on screen (UTF-8 continuation bytes take no column).
+  std::istringstream lines(table);
+  std::string line;
+  std::set<size_t> widths;
+  while (std::getline(lines, line)) {
+    widths.insert(
+        std::count_if(line.begin(), line.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+  }
+  CHECK(widths.size() == 1);
 }

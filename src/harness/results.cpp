@@ -282,9 +282,8 @@ std::string compare_table(const std::vector<RunResult>& results, const std::vect
   std::string table;
   for (size_t r = 0; r < cells.size(); ++r) {
     for (size_t i = 0; i < cells[r].size(); ++i) {
-      table +=
-          fmt::format("{:<{}}  ", cells[r][i],
-                      widths[i] + (cells[r][i].size() - fmt::formatted_size("{}", cells[r][i])));
+      // fmt pads by display width, so a "±" (two bytes, one column) lines up like the rest.
+      table += fmt::format("{:<{}}  ", cells[r][i], widths[i]);
     }
     table += "\n";
     if (r == 0) {

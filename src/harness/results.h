@@ -10,11 +10,12 @@ namespace actlab {
 // What one run folder holds, read back from its files.
 struct RunResult {
   std::string id;
-  nlohmann::json run;                  // run.json: {"run_id", "experiment", "axes": {...}}
-  nlohmann::json config;               // config.json
-  nlohmann::json summary;              // summary.json
-  std::vector<nlohmann::json> epochs;  // metrics.jsonl
-  std::vector<nlohmann::json> layers;  // layers.jsonl
+  nlohmann::json run =
+      nlohmann::json::object();  // run.json: {"run_id", "experiment", "axes": {...}}
+  nlohmann::json config = nlohmann::json::object();   // config.json
+  nlohmann::json summary = nlohmann::json::object();  // summary.json
+  std::vector<nlohmann::json> epochs;                 // metrics.jsonl
+  std::vector<nlohmann::json> layers;                 // layers.jsonl
   // One flat row: run_id, experiment, status, every scalar of config and summary, and per
   // target "<metric>_<value>_epoch|_step|_images|_seconds" (e.g. train_error_0.25_epoch).
   nlohmann::json row() const;
