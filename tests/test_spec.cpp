@@ -35,6 +35,13 @@ TEST_CASE("parameters resolve with defaults and unknown ones list the valid ones
   CHECK(format_spec("s", values) == "s:k=2,shift=0");
 }
 
+TEST_CASE("split keeps the non-empty pieces", "[unit][spec]") {
+  CHECK(split("a,,b,", ',') == std::vector<std::string>{"a", "b"});
+  CHECK(split("train_error=0.25;test_error=0.5", ';') ==
+        std::vector<std::string>{"train_error=0.25", "test_error=0.5"});
+  CHECK(split("", ',').empty());
+}
+
 TEST_CASE("numbers format in their shortest exact form", "[unit][spec]") {
   CHECK(format_number(0.2) == "0.2");
   CHECK(format_number(4) == "4");

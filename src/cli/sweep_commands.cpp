@@ -2,27 +2,12 @@
 
 #include "src/cli/commands.h"
 #include "src/core/error.h"
+#include "src/core/spec.h"
 #include "src/harness/experiment.h"
 #include "src/harness/results.h"
 #include "src/harness/sweep.h"
 
 namespace actlab::cli {
-
-namespace {
-
-std::vector<std::string> split_commas(const std::string& text) {
-  std::vector<std::string> items;
-  size_t begin = 0;
-  while (begin <= text.size()) {
-    const auto end = text.find(',', begin);
-    if (end != begin) items.push_back(text.substr(begin, end - begin));
-    if (end == std::string::npos) break;
-    begin = end + 1;
-  }
-  return items;
-}
-
-}  // namespace
 
 Action add_run_command(CLI::App& app) {
   auto* command = app.add_subcommand(
@@ -96,8 +81,7 @@ Action add_compare_command(CLI::App& app) {
           "'{}' holds no runs (no runs/*/config.json): run `actlab run FILE --out {}` first",
           options->dir, options->dir));
     }
-    fmt::print("{}",
-               compare_table(results, split_commas(options->by), split_commas(options->metrics)));
+    fmt::print("{}", compare_table(results, split(options->by, ','), split(options->metrics, ',')));
     return 0;
   };
 }

@@ -105,4 +105,15 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
   return text;
 }
 
+std::vector<std::string> split(std::string_view text, char separator) {
+  std::vector<std::string> pieces;
+  while (!text.empty()) {
+    const auto end = text.find(separator);
+    if (end != 0) pieces.emplace_back(text.substr(0, end));
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+  return pieces;
+}
+
 }  // namespace actlab

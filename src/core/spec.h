@@ -39,4 +39,7 @@ std::string format_number(double value);
 // "a, b, c" for error messages that list what is valid.
 std::string join(const std::vector<std::string>& items, std::string_view separator = ", ");
 
+// The non-empty pieces of `text` between `separator`s ("a,,b," -> {"a", "b"}).
+std::vector<std::string> split(std::string_view text, char separator);
+
 }  // namespace actlab

@@ -278,11 +278,7 @@ std::vector<RunSpec> expand(const Experiment& e, bool quick) {
         for (const auto& option : override_entry.set) options[option.key] = option.value;
       }
     }
-    if (!e.targets.empty()) {
-      std::string joined;
-      for (const auto& target : e.targets) joined += (joined.empty() ? "" : ";") + target;
-      options["target"] = joined;
-    }
+    if (!e.targets.empty()) options["target"] = join(e.targets, ";");
     run.options.assign(options.begin(), options.end());
     std::string canonical, readable;
     for (const auto& [key, value] : run.options) canonical += key + "=" + value + "\n";
@@ -306,13 +302,7 @@ std::vector<std::string> train_arguments(const RunSpec& run) {
   for (const auto& [key, value] : run.options) {
     if (key == "target") {
       // Several targets travel as one ';'-joined value; each becomes its own --target.
-      size_t begin = 0;
-      while (begin <= value.size()) {
-        const auto end = value.find(';', begin);
-        arguments.push_back("--target=" + value.substr(begin, end - begin));
-        if (end == std::string::npos) break;
-        begin = end + 1;
-      }
+      for (const auto& target : split(value, ';')) arguments.push_back("--target=" + target);
       continue;
     }
     arguments.push_back(fmt::format("{}={}", dashed(key), value));
