@@ -19,6 +19,12 @@ std::vector<ActivationLayer> NetworkImpl::activation_layers() const {
   return layers;
 }
 
+int64_t NetworkImpl::parameter_count() const {
+  int64_t count = 0;
+  for (const auto& p : parameters()) count += p.numel();
+  return count;
+}
+
 const Registry<ModelDefinition>& model_registry() {
   static const Registry<ModelDefinition> registry = [] {
     Registry<ModelDefinition> r("model");

@@ -37,6 +37,8 @@ class NetworkImpl : public torch::nn::Module {
   virtual torch::Tensor forward(torch::Tensor images) = 0;
   // Activation layers in the order the forward pass applies them.
   std::vector<ActivationLayer> activation_layers() const;
+  // Number of learnable scalars.
+  int64_t parameter_count() const;
 };
 using Network = std::shared_ptr<NetworkImpl>;
 

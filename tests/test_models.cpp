@@ -8,12 +8,6 @@ using namespace actlab;
 
 namespace {
 
-int64_t count_parameters(const Network& network) {
-  int64_t count = 0;
-  for (const auto& p : network->parameters()) count += p.numel();
-  return count;
-}
-
 ModelOptions options_with(std::string activation, bool batch_norm, int depth = 0) {
   ModelOptions options;
   options.activation = std::move(activation);
@@ -46,7 +40,7 @@ TEST_CASE("krizhevsky4 has the cuda-convnet layer sizes", "[unit][models]") {
   // conv 5x5: 3->32, 32->32, 32->64 (with biases) + fc 1024->10.
   const int64_t expected =
       (5 * 5 * 3 * 32 + 32) + (5 * 5 * 32 * 32 + 32) + (5 * 5 * 32 * 64 + 64) + (1024 * 10 + 10);
-  CHECK(count_parameters(network) == expected);
+  CHECK(network->parameter_count() == expected);
   std::vector<std::string> names;
   for (const auto& layer : network->activation_layers()) names.push_back(layer.name);
   CHECK(names == std::vector<std::string>{"conv1.act", "conv2.act", "conv3.act"});
@@ -54,7 +48,7 @@ TEST_CASE("krizhevsky4 has the cuda-convnet layer sizes", "[unit][models]") {
 
 TEST_CASE("ResNet-20 has about 0.27 M parameters", "[unit][models]") {
   Network network = build_model("resnet", options_with("relu", true, 20));
-  CHECK(count_parameters(network) == Approx(270000).epsilon(0.01));
+  CHECK(network->parameter_count() == Approx(270000).epsilon(0.01));
   CHECK(network->activation_layers().size() == 1 + 3 * 3 * 2);
 }
 

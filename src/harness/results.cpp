@@ -20,15 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-nlohmann::json read_json(const fs::path& path) {
-  if (!fs::exists(path)) return nlohmann::json::object();
-  try {
-    return nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::exception&) {
-    return nlohmann::json::object();  // half-written by a killed writer: treat as absent
-  }
-}
-
 std::vector<nlohmann::json> read_jsonl(const fs::path& path) {
   std::vector<nlohmann::json> records;
   if (!fs::exists(path)) return records;
@@ -150,6 +141,15 @@ double mean_of(const std::vector<double>& values) {
 
 }  // namespace
 
+nlohmann::json read_json_or_empty(const fs::path& path) {
+  if (!fs::exists(path)) return nlohmann::json::object();
+  try {
+    return nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::exception&) {
+    return nlohmann::json::object();  // half-written by a killed writer: treat as absent
+  }
+}
+
 nlohmann::json RunResult::row() const {
   nlohmann::json row = {{"run_id", id}, {"experiment", run.value("experiment", "")}};
   for (const auto& [key, value] : config.items()) {
@@ -184,9 +184,9 @@ std::vector<RunResult> load_results(const fs::path& sweep_dir) {
   for (const auto& folder : folders) {
     RunResult result;
     result.id = folder.filename().string();
-    result.run = read_json(folder / "run.json");
-    result.config = read_json(folder / "config.json");
-    result.summary = read_json(folder / "summary.json");
+    result.run = read_json_or_empty(folder / "run.json");
+    result.config = read_json_or_empty(folder / "config.json");
+    result.summary = read_json_or_empty(folder / "summary.json");
     result.epochs = read_jsonl(folder / "metrics.jsonl");
     result.layers = read_jsonl(folder / "layers.jsonl");
     results.push_back(std::move(result));

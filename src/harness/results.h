@@ -21,6 +21,9 @@ struct RunResult {
   nlohmann::json row() const;
 };
 
+// The JSON object in `path`; an empty object when the file is missing or half-written.
+nlohmann::json read_json_or_empty(const std::filesystem::path& path);
+
 // Every run folder under SWEEP/runs/, in name order. Folders without config.json are skipped.
 std::vector<RunResult> load_results(const std::filesystem::path& sweep_dir);
 

@@ -25,11 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string run_status(const fs::path& dir) {
-  try {
-    return nlohmann::json::parse(read_file(dir / "summary.json")).value("status", "");
-  } catch (const std::exception&) {
-    return "";
-  }
+  return read_json_or_empty(dir / "summary.json").value("status", "");
 }
 
 bool is_final(const std::string& status) {
@@ -188,13 +184,13 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
     ++finished;
     run_seconds += std::chrono::duration<double>(Clock::now() - started).count();
     const fs::path dir = out / "runs" / run->id;
+    const auto summary = read_json_or_empty(dir / "summary.json");
     std::string outcome;
-    try {
-      const auto summary = nlohmann::json::parse(read_file(dir / "summary.json"));
+    if (summary.contains("status")) {
       outcome = fmt::format("{}, test_err {:.3f}", summary.value("status", "?"),
                             summary.value("final_test_error", 1.0));
       if (!is_final(summary.value("status", ""))) ++failed;
-    } catch (const std::exception&) {
+    } else {
       const int code =
           WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
       outcome = fmt::format("failed (exit {}), see {}", code, (dir / "log.txt").string());

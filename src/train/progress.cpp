@@ -18,15 +18,13 @@ std::string format_duration(double seconds) {
 
 void ProgressPrinter::on_start(const TrainingContext& context) {
   const auto& c = context.config;
-  int64_t parameters = 0;
-  for (const auto& p : context.model->parameters()) parameters += p.numel();
   fmt::print(stream_,
              "actlab train: {} / {}{} | {} params | {} train, {} test images | {} | {} threads | "
              "{} lr {} | batch {} | {} epochs\n",
              c.model, c.model_options.activation, c.model_options.batch_norm ? " + batch norm" : "",
-             parameters, context.train_images.size(), context.test_images.size(),
-             context.device.str(), at::get_num_threads(), c.optimizer, c.lr, c.batch_size,
-             c.epochs);
+             context.model->parameter_count(), context.train_images.size(),
+             context.test_images.size(), context.device.str(), at::get_num_threads(), c.optimizer,
+             c.lr, c.batch_size, c.epochs);
   std::fflush(stream_);
 }
 

@@ -76,8 +76,6 @@ RunRecorder::RunRecorder(fs::path dir, bool overwrite) : dir_(std::move(dir)) {
 void RunRecorder::on_start(const TrainingContext& context) {
   auto config = to_json(context.config);
   config["device"] = context.device.str();
-  int64_t parameters = 0;
-  for (const auto& p : context.model->parameters()) parameters += p.numel();
   config["resolved"] = nlohmann::json{
       {"libtorch_version", torch_version()},
       {"actlab_version", actlab_version()},
@@ -86,7 +84,7 @@ void RunRecorder::on_start(const TrainingContext& context) {
       {"threads", at::get_num_threads()},
       {"train_images", context.train_images.size()},
       {"test_images", context.test_images.size()},
-      {"parameters", parameters},
+      {"parameters", context.model->parameter_count()},
   };
   std::vector<std::string> layers;
   for (const auto& layer : context.model->activation_layers()) layers.push_back(layer.name);
