@@ -41,6 +41,13 @@ void ProbeHook::on_start(const TrainingContext& context) {
   settings_.same_sign_images = config.probe_same_sign_images;
   layers_ = bind_layers(*context.model);
   parameters_ = context.model->parameters();
+  std::vector<int64_t> feeding_index;
+  for (const auto& layer : layers_) {
+    size_t k = 0;
+    while (k < parameters_.size() && !parameters_[k].is_same(layer.feeding_weight)) ++k;
+    feeding_index.push_back(static_cast<int64_t>(k));
+  }
+  feeding_index_ = torch::tensor(feeding_index, torch::kInt64).to(context.device);
   const int64_t count = std::min(config.probe_images, context.train_images.size());
   const auto indices = torch::tensor(seeded_permutation(context.train_images.size(),
                                                         config.subset_seed + kProbeSeedOffset),
@@ -58,18 +65,15 @@ void ProbeHook::after_backward(const TrainingContext& context, const torch::Tens
   ScopedTimer timer(step_seconds_);
   torch::NoGradGuard no_grad;
   // Squared norms from the gradients this step already computed (before any clipping).
+  const auto zero = torch::zeros({}, feeding_index_.options().dtype(torch::kFloat32));
   std::vector<torch::Tensor> squares;
   for (const auto& p : parameters_) {
-    if (p.grad().defined()) squares.push_back(p.grad().square().sum());
+    squares.push_back(p.grad().defined() ? p.grad().square().sum().to(torch::kFloat32) : zero);
   }
-  const auto global = torch::stack(squares).sum().sqrt();
-  std::vector<torch::Tensor> layer_norms;
-  for (const auto& layer : layers_) {
-    layer_norms.push_back(layer.feeding_weight.defined() && layer.feeding_weight.grad().defined()
-                              ? layer.feeding_weight.grad().norm()
-                              : torch::zeros({}, global.options()));
-  }
-  const auto norms = torch::stack(layer_norms);
+  squares.push_back(zero);  // the slot of layers without a feeding weight
+  const auto squared = torch::stack(squares);
+  const auto global = squared.sum().sqrt();
+  const auto norms = squared.index_select(0, feeding_index_).sqrt();
   if (context.config.probe_per_step) {
     std::vector<double> values(norms.size(0));
     const auto cpu = norms.to(torch::kCPU, torch::kFloat64);

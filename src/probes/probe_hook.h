@@ -41,6 +41,9 @@ class ProbeHook : public TrainingHook {
   ProbeSettings settings_;
   std::vector<ProbedLayer> layers_;
   std::vector<torch::Tensor> parameters_;
+  // Per layer, the position of its feeding weight in parameters_ (parameters_.size() when it has
+  // none: that slot of the per-step squares is 0), so layer norms reuse the global norm's squares.
+  torch::Tensor feeding_index_;
   torch::Tensor probe_images_, probe_labels_;
 
   // Per-step statistics since the last epoch-end probe, summed on the device.
