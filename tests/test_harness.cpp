@@ -12,6 +12,7 @@
 #include "src/core/files.h"
 #include "src/harness/experiment.h"
 #include "src/harness/results.h"
+#include "src/harness/run_set.h"
 #include "src/harness/sweep.h"
 #include "tests/helpers.h"
 
@@ -65,7 +66,7 @@ TEST_CASE("the grid expands to its product with overrides and quick profile", "[
   TempDir dir;
   const Experiment experiment = load_experiment(write_experiment(dir, kSmall));
   CHECK(experiment.name == "small");
-  const auto runs = expand(experiment, /*quick=*/false);
+  const auto runs = expand(experiment);
   REQUIRE(runs.size() == 6);
   CHECK(runs[0].axes ==
         std::vector<std::pair<std::string, std::string>>{{"activation", "relu"}, {"seed", "0"}});
@@ -77,7 +78,7 @@ TEST_CASE("the grid expands to its product with overrides and quick profile", "[
   const auto relu_arguments = train_arguments(runs[0]);
   CHECK(std::count(relu_arguments.begin(), relu_arguments.end(), "--lr=0.01") == 1);
 
-  const auto quick = expand(experiment, /*quick=*/true);
+  const auto quick = expand(experiment, "quick");
   REQUIRE(quick.size() == 2);
   const auto quick_arguments = train_arguments(quick[0]);
   CHECK(std::count(quick_arguments.begin(), quick_arguments.end(), "--epochs=2") == 1);
@@ -87,8 +88,8 @@ TEST_CASE("the grid expands to its product with overrides and quick profile", "[
 TEST_CASE("run ids are stable, distinct and name the grid values", "[unit][harness]") {
   TempDir dir;
   const Experiment experiment = load_experiment(write_experiment(dir, kSmall));
-  const auto first = expand(experiment, false);
-  const auto again = expand(load_experiment(experiment.file), false);
+  const auto first = expand(experiment);
+  const auto again = expand(load_experiment(experiment.file));
   std::set<std::string> ids;
   for (size_t i = 0; i < first.size(); ++i) {
     CHECK(first[i].id == again[i].id);
@@ -97,7 +98,7 @@ TEST_CASE("run ids are stable, distinct and name the grid values", "[unit][harne
   CHECK(ids.size() == first.size());
   CHECK_THAT(first[0].id, Catch::StartsWith("activation-relu_seed-0_"));
   // Quick runs are different configurations, so they never share folders with full ones.
-  CHECK(expand(experiment, true)[0].id != first[0].id);
+  CHECK(expand(experiment, "quick")[0].id != first[0].id);
 }
 
 TEST_CASE("experiment file errors name the file, the line and the fix", "[unit][harness]") {
@@ -132,11 +133,19 @@ TEST_CASE("every shipped experiment loads and expands, full and quick", "[unit][
     CHECK(experiment.name == entry.path().stem().string());
     CHECK_FALSE(experiment.claim.empty());
     CHECK_FALSE(experiment.source.empty());
-    CHECK_FALSE(experiment.quick.empty());
-    CHECK(expand(experiment, false).size() >= expand(experiment, true).size());
+    // Every claim can fail: a control named, at least one verdict, and budgets per profile.
+    CHECK_FALSE(experiment.control.empty());
+    CHECK_FALSE(experiment.verdicts.empty());
+    CHECK_FALSE(experiment.budget.empty());
+    for (const auto& profile : profile_names()) {
+      CAPTURE(profile);
+      REQUIRE(experiment.profiles.count(profile) == 1);
+      CHECK_FALSE(experiment.profiles.at(profile).budget.empty());
+      CHECK(expand(experiment).size() >= expand(experiment, profile).size());
+    }
     ++count;
   }
-  CHECK(count == 11);
+  CHECK(count >= 11);
 }
 
 TEST_CASE("the Slurm script runs one array task per run id", "[unit][harness]") {
@@ -145,7 +154,7 @@ TEST_CASE("the Slurm script runs one array task per run id", "[unit][harness]") 
   SweepOptions options;
   options.out = dir / "sweep";
   options.actlab_binary = ACTLAB_BINARY;
-  const auto runs = expand(experiment, false);
+  const auto runs = expand(experiment);
   const std::string script = slurm_script(experiment, runs, options);
   CHECK_THAT(script, Catch::StartsWith("#!/bin/bash"));
   CHECK_THAT(script, Catch::Contains("#SBATCH --array=0-5"));
@@ -182,7 +191,7 @@ activation = ["relu", "tanh", "sigmoid"]
     ::execl(ACTLAB_BINARY, ACTLAB_BINARY, "run", file.c_str(), "--out", sweep.c_str(), nullptr);
     ::_exit(127);
   }
-  const auto runs = expand(load_experiment(file), false);
+  const auto runs = expand(load_experiment(file));
   const auto first_summary = sweep / "runs" / runs[0].id / "summary.json";
   auto completed = [&] {
     try {
@@ -232,8 +241,10 @@ TEST_CASE("compare aligns its columns, spreads (±) included", "[unit][harness]"
     result.summary = {{"best_test_error", error}};
     return result;
   };
-  const std::string table = compare_table({run("relu", 0.5), run("relu", 0.6), run("sigmoid", 0.9)},
-                                          {"activation"}, {"best_test_error"});
+  RunSet runs;
+  runs.finished = {run("relu", 0.5), run("relu", 0.6), run("sigmoid", 0.9)};
+  for (auto& r : runs.finished) r.summary["status"] = "completed";
+  const std::string table = compare_table(runs, {"activation"}, {"best_test_error"});
   CHECK_THAT(table, Catch::Contains("0.55 ± 0.071"));
   // Every line is padded to the same width on screen (UTF-8 continuation bytes take no column).
   std::istringstream lines(table);

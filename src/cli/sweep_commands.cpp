@@ -2,10 +2,13 @@
 
 #include "src/cli/commands.h"
 #include "src/core/error.h"
+#include "src/core/files.h"
 #include "src/core/spec.h"
 #include "src/harness/experiment.h"
 #include "src/harness/results.h"
+#include "src/harness/run_set.h"
 #include "src/harness/sweep.h"
+#include "src/harness/verdict.h"
 
 namespace actlab::cli {
 
@@ -19,24 +22,34 @@ Action add_run_command(CLI::App& app) {
     std::string file;
     SweepOptions sweep;
     std::string out;
+    bool quick = false;
+    std::string profile = "full";
   };
   auto options = std::make_shared<Options>();
   command->add_option("file", options->file, "experiment file (experiments/*.toml)")->required();
-  command->add_flag("--quick", options->sweep.quick,
-                    "use the file's quick profile (2 CPU cores, ~5 minutes)");
+  command
+      ->add_option("--profile", options->profile,
+                   "quick (minutes, direction only) | standard (the claim at 2-CPU scale, 3 "
+                   "seeds, <= ~30 min) | full (a GPU); each file states its budgets")
+      ->capture_default_str();
+  command->add_flag("--quick", options->quick, "the same as --profile quick");
   command->add_option("--jobs,-j", options->sweep.jobs, "runs at a time")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   command->add_option("--device", options->sweep.device, "auto | cpu | cuda")
       ->capture_default_str();
   command->add_option("--out", options->out,
-                      "sweep folder (default runs/<name>, runs/<name>-quick)");
+                      "sweep folder (default runs/<name>, runs/<name>-<profile>)");
   command->add_flag("--dry-run", options->sweep.dry_run, "list the runs and which are done");
   command->add_option("--only", options->sweep.only, "run only this run id (for job arrays)");
   command->add_option("--emit", options->sweep.emit,
                       "slurm: write an sbatch job-array script instead of running");
   return [options] {
     options->sweep.out = options->out;
+    if (options->quick && options->profile != "full" && options->profile != "quick")
+      throw Error("--quick and --profile " + options->profile + " contradict: give one of them");
+    const std::string profile = options->quick ? "quick" : options->profile;
+    options->sweep.profile = profile == "full" ? "" : profile;
     options->sweep.actlab_binary = std::filesystem::read_symlink("/proc/self/exe");
     return run_sweep(load_experiment(options->file), options->sweep);
   };
@@ -75,13 +88,55 @@ Action add_compare_command(CLI::App& app) {
                    "columns to summarise, comma-separated (see results.csv)")
       ->capture_default_str();
   return [options] {
-    const auto results = load_results(options->dir);
+    auto results = load_results(options->dir);
     if (results.empty()) {
       throw Error(fmt::format(
           "'{}' holds no runs (no runs/*/config.json): run `actlab run FILE --out {}` first",
           options->dir, options->dir));
     }
-    fmt::print("{}", compare_table(results, split(options->by, ','), split(options->metrics, ',')));
+    const RunSet runs = classify_runs(options->dir, std::move(results));
+    fmt::print("{}", compare_table(runs, split(options->by, ','), split(options->metrics, ',')));
+    return 0;
+  };
+}
+
+Action add_verdict_command(CLI::App& app) {
+  auto* command = app.add_subcommand(
+      "verdict",
+      "Evaluate an experiment's declared verdicts over a sweep's finished runs: group means, the "
+      "effect with a 95% bootstrap interval over seeds, and HOLDS / FAILS / INCONCLUSIVE; writes "
+      "DIR/verdicts.json");
+  struct Options {
+    std::string dir;
+    bool json = false;
+  };
+  auto options = std::make_shared<Options>();
+  command->add_option("dir", options->dir, "sweep folder (holds experiment.toml and runs/)")
+      ->required()
+      ->check(CLI::ExistingDirectory);
+  command->add_flag("--json", options->json, "print verdicts.json instead of the table");
+  return [options] {
+    const std::filesystem::path dir = options->dir;
+    if (!std::filesystem::exists(dir / "experiment.toml")) {
+      throw Error(
+          fmt::format("'{}' has no experiment.toml: give a sweep folder made by `actlab "
+                      "run` (e.g. runs/quickstart-quick)",
+                      options->dir));
+    }
+    const auto verdicts = write_verdicts(dir);
+    if (options->json) {
+      fmt::print("{}", read_file(dir / "verdicts.json"));
+      return 0;
+    }
+    const RunSet runs = classify_runs(dir, load_results(dir));
+    fmt::print("{}: {} finished runs of the current grid",
+               load_experiment(dir / "experiment.toml").name, runs.finished.size());
+    if (!runs.diverged.empty() || !runs.apart.empty())
+      fmt::print("; not averaged: {} diverged, {} other", runs.diverged.size(), runs.apart.size());
+    fmt::print("\n\n{}",
+               verdicts.empty() ? "(the file declares no [[verdict]])\n" : verdict_table(verdicts));
+    const std::string apart = apart_listing(runs);
+    if (!apart.empty()) fmt::print("\nNot averaged:\n{}", apart);
     return 0;
   };
 }

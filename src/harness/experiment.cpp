@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "src/core/error.h"
 #include "src/core/spec.h"
+#include "src/harness/statistics.h"
 #include "src/train/convergence.h"
 #include "src/train/train_options.h"
 
@@ -122,8 +124,29 @@ std::vector<Axis> read_grid(const Experiment& e, const toml::table& table,
       fail(e, line_of(node),
            fmt::format("[{}] {} must be a non-empty list of values, e.g. {} = [...]", name, k, k));
     }
-    Axis axis{k, {}, line_of(node)};
-    for (const auto& element : *array) axis.values.push_back(read_option(e, k, element, name));
+    Axis axis{k, {}, {}, line_of(node)};
+    const bool arms = array->front().is_table();
+    for (const auto& element : *array) {
+      if (element.is_table() != arms) {
+        fail(e, line_of(element),
+             fmt::format("[{}] {} mixes tables and values: make every element an option value, "
+                         "or every element an arm {{ label = \"...\", option = value, ... }}",
+                         name, k));
+      }
+      if (!arms) {
+        axis.values.push_back(read_option(e, k, element, name));
+        continue;
+      }
+      const auto& table = *element.as_table();
+      const auto* label = table.get("label");
+      if (label == nullptr || !label->is_string()) {
+        fail(e, line_of(element),
+             fmt::format("[{}] each arm of {} needs label = \"...\" (it names the run folders)",
+                         name, k));
+      }
+      axis.values.push_back({k, *label->value<std::string>(), line_of(element)});
+      axis.arms.push_back(read_options(e, table, name + "." + k, {"label"}));
+    }
     axes.push_back(std::move(axis));
   }
   return axes;
@@ -140,12 +163,6 @@ std::string text_field(const Experiment& e, const toml::table& root, const char*
   return *node->value<std::string>();
 }
 
-uint64_t fnv1a(const std::string& text) {
-  uint64_t hash = 1469598103934665603ULL;
-  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ULL;
-  return hash;
-}
-
 std::string folder_safe(const std::string& text) {
   std::string safe;
   for (char c : text)
@@ -153,7 +170,206 @@ std::string folder_safe(const std::string& text) {
   return safe;
 }
 
+// A table's string-or-scalar values as (key, value text) pairs, canonical.
+std::vector<std::pair<std::string, std::string>> filter_of(const Experiment& e,
+                                                           const toml::table& table,
+                                                           const std::string& where) {
+  std::vector<std::pair<std::string, std::string>> filter;
+  for (const auto& [key, node] : table) {
+    const std::string k(key.str());
+    static const std::vector<std::string> known = known_options();
+    if (std::find(known.begin(), known.end(), k) == known.end()) {
+      fail(e, line_of(node),
+           fmt::format("{} names '{}', which is no `actlab train` option: use an option name "
+                       "with underscores (e.g. activation, batch_norm, lr)",
+                       where, k));
+    }
+    const std::string value = value_text(e, node, k);
+    try {
+      filter.emplace_back(k, canonical_option_value(k, value));
+    } catch (const Error& error) {
+      fail(e, line_of(node), fmt::format("{} {} = {}: {}", where, k, value, error.what()));
+    }
+  }
+  return filter;
+}
+
+Profile read_profile(const Experiment& e, const toml::table& table, const std::string& name) {
+  Profile profile;
+  profile.options = read_options(e, table, name, {"grid", "budget"});
+  if (const auto* grid = table["grid"].as_table())
+    profile.grid = read_grid(e, *grid, name + ".grid");
+  if (const auto* budget = table.get("budget")) {
+    if (!budget->is_string())
+      fail(e, line_of(*budget), fmt::format("[{}] budget must be a string", name));
+    profile.budget = *budget->value<std::string>();
+  }
+  return profile;
+}
+
+// "ratio >= 1.5" or "ratio between 0.8 and 1.25" -> effect, relation, threshold(s).
+void parse_expectation(const Experiment& e, int line, const std::string& text, VerdictSpec& v) {
+  std::istringstream in(text);
+  std::string effect, relation, first, word, second, rest;
+  in >> effect >> relation >> first;
+  if (relation == "between") in >> word >> second;
+  static const std::set<std::string> relations = {">", ">=", "<", "<=", "between"};
+  auto number = [](const std::string& token, double& out) {
+    try {
+      size_t used = 0;
+      out = std::stod(token, &used);
+      return used == token.size();
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  const bool ok = (effect == "ratio" || effect == "difference") && relations.count(relation) &&
+                  number(first, v.threshold) &&
+                  (relation != "between" ||
+                   (word == "and" && number(second, v.upper) && v.threshold <= v.upper)) &&
+                  !(in >> rest);
+  if (!ok) {
+    fail(e, line,
+         fmt::format("expect = \"{}\" is not '<ratio|difference> <>|>=|<|<=> <number>' or "
+                     "'<ratio|difference> between <low> and <high>': write e.g. expect = "
+                     "\"ratio >= 1.5\" (mean of a / mean of b) or expect = \"difference > 0\" "
+                     "(mean of a - mean of b)",
+                     text));
+  }
+  v.effect = effect;
+  v.relation = relation;
+}
+
+VerdictSpec read_verdict(const Experiment& e, const toml::node& node) {
+  const int line = line_of(node);
+  const auto* table = node.as_table();
+  if (table == nullptr) fail(e, line, "[[verdict]] must be a table");
+  static const std::set<std::string> keys = {"says", "metric",          "a", "b", "expect",
+                                             "per",  "include_diverged"};
+  for (const auto& [key, value] : *table) {
+    if (!keys.count(std::string(key.str()))) {
+      fail(e, line_of(value),
+           fmt::format("unknown key '{}' in [[verdict]]: valid are says, metric, a, b, expect, "
+                       "per, include_diverged",
+                       key.str()));
+    }
+  }
+  VerdictSpec v;
+  v.line = line;
+  auto text = [&](const char* key) {
+    const auto* value = table->get(key);
+    if (value == nullptr || !value->is_string() || value->value<std::string>()->empty()) {
+      fail(e, line, fmt::format("[[verdict]] needs {} = \"...\" (a non-empty string)", key));
+    }
+    return *value->value<std::string>();
+  };
+  v.says = text("says");
+  v.metric = text("metric");
+  parse_expectation(e, line, text("expect"), v);
+  for (const char* side : {"a", "b"}) {
+    const auto* filter = (*table)[side].as_table();
+    if (filter == nullptr) {
+      fail(e, line,
+           fmt::format("[[verdict]] needs {} = {{ option = value }}: the runs of group {}", side,
+                       side));
+    }
+    (std::string(side) == "a" ? v.a : v.b) =
+        filter_of(e, *filter, fmt::format("[[verdict]] {}", side));
+  }
+  if (const auto* per = (*table)["per"].as_array()) {
+    for (const auto& element : *per) {
+      if (!element.is_string()) fail(e, line, "[[verdict]] per must be a list of option names");
+      v.per.push_back(*element.value<std::string>());
+    }
+  }
+  if (const auto* flag = table->get("include_diverged")) {
+    if (!flag->is_boolean()) fail(e, line, "[[verdict]] include_diverged must be true or false");
+    v.include_diverged = *flag->value<bool>();
+  }
+  return v;
+}
+
+// A grid whose axis lists a value twice would launch the same run twice at once.
+void check_distinct_values(const Experiment& e, const Axis& axis, const std::string& table) {
+  std::map<std::string, int> seen;
+  for (const auto& option : axis.values) {
+    const std::string canonical =
+        axis.arms.empty() ? canonical_option_value(axis.key, option.value) : option.value;
+    auto [it, fresh] = seen.emplace(canonical, option.line);
+    if (!fresh) {
+      fail(e, option.line,
+           fmt::format("[{}] {} lists {} twice (as {}): remove one, or the same run would be "
+                       "launched twice",
+                       table, axis.key, option.value, canonical));
+    }
+  }
+}
+
+// Every `when` of an override must name an option the sweep sets and a value it can take, so a
+// typo or a spec written differently ("leaky_relu" for "leaky_relu:slope=0.2") cannot silently
+// match nothing.
+void check_overrides(const Experiment& e) {
+  std::map<std::string, std::set<std::string>> takes;  // option -> canonical values
+  auto add_options = [&](const std::vector<OptionValue>& options) {
+    for (const auto& o : options) takes[o.key].insert(canonical_option_value(o.key, o.value));
+  };
+  auto add_axes = [&](const std::vector<Axis>& axes) {
+    for (const auto& axis : axes) {
+      if (axis.arms.empty()) add_options(axis.values);
+      for (const auto& arm : axis.arms) add_options(arm);
+    }
+  };
+  add_options(e.base);
+  add_axes(e.grid);
+  for (const auto& [name, profile] : e.profiles) {
+    add_options(profile.options);
+    add_axes(profile.grid);
+  }
+  for (const auto& override_entry : e.overrides) {
+    for (const auto& [key, value] : override_entry.when) {
+      auto it = takes.find(key);
+      if (it == takes.end()) {
+        fail(e, override_entry.line,
+             fmt::format("[[override]] when {} = ...: the file never sets '{}' (not in [base], a "
+                         "grid or a profile), so this override can never apply",
+                         key, key));
+      }
+      if (!it->second.count(value)) {
+        std::vector<std::string> values(it->second.begin(), it->second.end());
+        fail(e, override_entry.line,
+             fmt::format("[[override]] when {} = {} matches no run: {} takes {}", key, value, key,
+                         join(values)));
+      }
+    }
+  }
+}
+
 }  // namespace
+
+const std::vector<std::string>& profile_names() {
+  static const std::vector<std::string> names = {"quick", "standard"};
+  return names;
+}
+
+std::string canonical_option_value(const std::string& key, const std::string& value) {
+  if (key == "activation") return canonical_activation_spec(value);
+  try {
+    size_t used = 0;
+    const double number = std::stod(value, &used);
+    if (used == value.size()) return format_number(number);
+  } catch (const std::exception&) {
+  }
+  return value;
+}
+
+bool same_option_value(const std::string& key, const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  try {
+    return canonical_option_value(key, a) == canonical_option_value(key, b);
+  } catch (const Error&) {
+    return false;
+  }
+}
 
 Experiment load_experiment(const fs::path& file) {
   Experiment e;
@@ -170,13 +386,15 @@ Experiment load_experiment(const fs::path& file) {
     fail(e, static_cast<int>(error.source().begin.line),
          fmt::format("syntax error: {}: fix the TOML (https://toml.io)", error.description()));
   }
-  static const std::set<std::string> top_level = {"name", "claim",    "source",  "regime", "base",
-                                                  "grid", "override", "targets", "quick"};
+  static const std::set<std::string> top_level = {
+      "name", "claim",    "source",  "regime", "control",  "budget", "base",
+      "grid", "override", "targets", "quick",  "standard", "verdict"};
   for (const auto& [key, node] : root) {
     if (!top_level.count(std::string(key.str()))) {
       fail(e, line_of(node),
            fmt::format("unknown key '{}': valid top-level keys are name, claim, source, "
-                       "regime, [base], [grid], [[override]], [targets], [quick]",
+                       "regime, control, budget, [base], [grid], [[override]], [targets], "
+                       "[quick], [standard], [[verdict]]",
                        key.str()));
     }
   }
@@ -184,6 +402,8 @@ Experiment load_experiment(const fs::path& file) {
   e.claim = text_field(e, root, "claim", true);
   e.source = text_field(e, root, "source", false);
   e.regime = text_field(e, root, "regime", false);
+  e.control = text_field(e, root, "control", false);
+  e.budget = text_field(e, root, "budget", false);
   if (const auto* base = root["base"].as_table()) e.base = read_options(e, *base, "base");
   if (const auto* grid = root["grid"].as_table()) e.grid = read_grid(e, *grid, "grid");
   if (const auto* overrides = root["override"].as_array()) {
@@ -196,10 +416,7 @@ Experiment load_experiment(const fs::path& file) {
              "[[override]] needs when = { axis = value } and set = { option = value }");
       }
       Override override_entry{{}, read_options(e, *set, "override.set"), line_of(node)};
-      for (const auto& [key, value] : *when) {
-        override_entry.when.emplace_back(std::string(key.str()),
-                                         value_text(e, value, std::string(key.str())));
-      }
+      override_entry.when = filter_of(e, *when, "[[override]] when");
       e.overrides.push_back(std::move(override_entry));
     }
   }
@@ -224,18 +441,33 @@ Experiment load_experiment(const fs::path& file) {
       }
     }
   }
-  if (const auto* quick = root["quick"].as_table()) {
-    e.quick = read_options(e, *quick, "quick", {"grid"});
-    if (const auto* quick_grid = (*quick)["grid"].as_table())
-      e.quick_grid = read_grid(e, *quick_grid, "quick.grid");
+  for (const auto& name : profile_names()) {
+    if (const auto* table = root[name].as_table()) e.profiles[name] = read_profile(e, *table, name);
+  }
+  for (const auto& axis : e.grid) check_distinct_values(e, axis, "grid");
+  for (const auto& [name, profile] : e.profiles) {
+    for (const auto& axis : profile.grid) check_distinct_values(e, axis, name + ".grid");
+  }
+  check_overrides(e);
+  if (const auto* verdicts = root["verdict"].as_array()) {
+    for (const auto& node : *verdicts) e.verdicts.push_back(read_verdict(e, node));
   }
   return e;
 }
 
-std::vector<RunSpec> expand(const Experiment& e, bool quick) {
+std::vector<RunSpec> expand(const Experiment& e, const std::string& profile_name) {
   std::vector<Axis> axes = e.grid;
-  if (quick) {
-    for (const auto& replacement : e.quick_grid) {
+  const Profile* profile = nullptr;
+  if (!profile_name.empty()) {
+    auto found = e.profiles.find(profile_name);
+    if (found == e.profiles.end()) {
+      std::vector<std::string> declared = {"full"};
+      for (const auto& [name, _] : e.profiles) declared.push_back(name);
+      throw Error(fmt::format("{} has no [{}] profile: it declares {}", e.file.string(),
+                              profile_name, join(declared)));
+    }
+    profile = &found->second;
+    for (const auto& replacement : profile->grid) {
       auto it = std::find_if(axes.begin(), axes.end(),
                              [&](const Axis& a) { return a.key == replacement.key; });
       if (it != axes.end()) {
@@ -253,8 +485,8 @@ std::vector<RunSpec> expand(const Experiment& e, bool quick) {
   for (size_t n = 0; n < total; ++n) {
     std::map<std::string, std::string> options;
     for (const auto& option : e.base) options[option.key] = option.value;
-    if (quick) {
-      for (const auto& option : e.quick) options[option.key] = option.value;
+    if (profile != nullptr) {
+      for (const auto& option : profile->options) options[option.key] = option.value;
     }
     RunSpec run;
     size_t rest = n;
@@ -266,13 +498,17 @@ std::vector<RunSpec> expand(const Experiment& e, bool quick) {
     for (size_t a = 0; a < axes.size(); ++a) {
       const auto& value = axes[a].values[picks[a]].value;
       run.axes.emplace_back(axes[a].key, value);
-      options[axes[a].key] = value;
+      if (axes[a].arms.empty()) {
+        options[axes[a].key] = value;
+      } else {
+        for (const auto& option : axes[a].arms[picks[a]]) options[option.key] = option.value;
+      }
     }
     for (const auto& override_entry : e.overrides) {
       const bool matches =
           std::all_of(override_entry.when.begin(), override_entry.when.end(), [&](const auto& w) {
             auto it = options.find(w.first);
-            return it != options.end() && it->second == w.second;
+            return it != options.end() && same_option_value(w.first, it->second, w.second);
           });
       if (matches) {
         for (const auto& option : override_entry.set) options[option.key] = option.value;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,9 +16,13 @@ struct OptionValue {
   int line = 0;
 };
 
+// A grid axis: one option's values (`lr = [0.01, 0.1]`), or arms that each set several options
+// (`arm = [{ label = "sigmoid-x4", activation = "sigmoid", init = "xavier:gain=4" }, ...]`, for
+// controls that are not a product). For arms, `values` hold the labels and `arms` the options.
 struct Axis {
   std::string key;
   std::vector<OptionValue> values;
+  std::vector<std::vector<OptionValue>> arms;  // parallel to values; empty for an option axis
   int line = 0;
 };
 
@@ -26,6 +31,32 @@ struct Axis {
 struct Override {
   std::vector<std::pair<std::string, std::string>> when;
   std::vector<OptionValue> set;
+  int line = 0;
+};
+
+// A named size of the sweep ([quick], [standard]): option overrides, axes that replace the
+// grid's, and the budget it is sized for (a sentence, e.g. "about 25 minutes on 2 CPU cores").
+struct Profile {
+  std::vector<OptionValue> options;
+  std::vector<Axis> grid;
+  std::string budget;
+};
+
+// One declared verdict ([[verdict]]): the claim in a sentence, the metric (a results column or a
+// layer expression, see run_metric), the two groups compared (filters on config values), and the
+// expected relation of the effect: "ratio >= 1.5" (mean a / mean b), "difference > 0"
+// (mean a - mean b), or "ratio between 0.8 and 1.25" (an equivalence). `per` repeats the verdict
+// for each value of those columns.
+struct VerdictSpec {
+  std::string says;
+  std::string metric;
+  std::vector<std::pair<std::string, std::string>> a, b;
+  std::string effect;    // "ratio" | "difference"
+  std::string relation;  // ">", ">=", "<", "<=", "between" (threshold .. upper, both included)
+  double threshold = 0;
+  double upper = 0;
+  std::vector<std::string> per;
+  bool include_diverged = false;  // count diverged runs (e.g. for the metric `diverged`)
   int line = 0;
 };
 
@@ -39,10 +70,15 @@ struct Experiment {
   std::vector<OptionValue> base;
   std::vector<Axis> grid;
   std::vector<Override> overrides;
-  std::vector<std::string> targets;  // METRIC=VALUE
-  std::vector<OptionValue> quick;    // [quick]: option overrides for --quick
-  std::vector<Axis> quick_grid;      // [quick.grid]: axes that replace the grid's for --quick
+  std::vector<std::string> targets;         // METRIC=VALUE
+  std::string control;                      // what isolates the claimed factor from confounders
+  std::string budget;                       // the full profile's budget
+  std::map<std::string, Profile> profiles;  // "quick", "standard"
+  std::vector<VerdictSpec> verdicts;
 };
+
+// The profiles a file may declare besides the full one ("" = full).
+const std::vector<std::string>& profile_names();
 
 // One configuration of the sweep.
 struct RunSpec {
@@ -56,10 +92,17 @@ struct RunSpec {
 // error, an unknown key or option, or a value `actlab train` would reject.
 Experiment load_experiment(const std::filesystem::path& file);
 
-// The grid's product with base options, quick overrides (when `quick`) and per-value overrides
-// applied, in grid order (the first axis varies slowest). Each run is validated as
-// `actlab train` would; a bad combination throws Error naming the file, the grid line and the run.
-std::vector<RunSpec> expand(const Experiment& experiment, bool quick);
+// The grid's product with base options, the profile's overrides ("" = full, "quick",
+// "standard") and per-value overrides applied, in grid order (the first axis varies slowest).
+// Each run is validated as `actlab train` would; a bad combination throws Error naming the file,
+// the grid line and the run. A profile the file does not declare throws Error.
+std::vector<RunSpec> expand(const Experiment& experiment, const std::string& profile = "");
+
+// Two option values mean the same ("leaky_relu" = "leaky_relu:slope=0.01", "0.10" = "0.1").
+bool same_option_value(const std::string& key, const std::string& a, const std::string& b);
+
+// The canonical text of an option value (activation specs completed, numbers normalised).
+std::string canonical_option_value(const std::string& key, const std::string& value);
 
 // The run's options as `actlab train` arguments: {"--batch-norm=true", "--lr=0.1", ...}.
 std::vector<std::string> train_arguments(const RunSpec& run);

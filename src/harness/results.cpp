@@ -13,6 +13,9 @@
 #include "src/core/error.h"
 #include "src/core/files.h"
 #include "src/core/spec.h"
+#include "src/harness/run_metric.h"
+#include "src/harness/run_set.h"
+#include "src/harness/statistics.h"
 
 namespace actlab {
 
@@ -133,12 +136,6 @@ class Database {
   sqlite3* db_ = nullptr;
 };
 
-double mean_of(const std::vector<double>& values) {
-  double sum = 0;
-  for (double v : values) sum += v;
-  return sum / values.size();
-}
-
 }  // namespace
 
 nlohmann::json read_json_or_empty(const fs::path& path) {
@@ -158,6 +155,7 @@ nlohmann::json RunResult::row() const {
   for (const auto& [key, value] : summary.items()) {
     if (!value.is_structured()) row[key] = value;
   }
+  if (summary.contains("status")) row["diverged"] = summary["status"] == "diverged" ? 1 : 0;
   if (summary.contains("targets")) {
     for (const auto& target : summary["targets"]) {
       const std::string prefix = fmt::format("{}_{}", target["metric"].get<std::string>(),
@@ -189,6 +187,7 @@ std::vector<RunResult> load_results(const fs::path& sweep_dir) {
     result.summary = read_json_or_empty(folder / "summary.json");
     result.epochs = read_jsonl(folder / "metrics.jsonl");
     result.layers = read_jsonl(folder / "layers.jsonl");
+    result.gradients = read_jsonl(folder / "gradients.jsonl");
     results.push_back(std::move(result));
   }
   return results;
@@ -231,11 +230,15 @@ void write_results(const fs::path& sweep_dir, const std::vector<RunResult>& resu
   fs::rename(temporary, sweep_dir / "results.db");
 }
 
-std::string compare_table(const std::vector<RunResult>& results, const std::vector<std::string>& by,
+std::string compare_table(const RunSet& runs, const std::vector<std::string>& by,
                           const std::vector<std::string>& metrics) {
-  std::map<std::vector<std::string>, std::map<std::string, std::vector<double>>> groups;
+  struct Cell {
+    std::vector<double> values;
+    int recorded = 0;  // runs that record the metric (reached or not)
+  };
+  std::map<std::vector<std::string>, std::map<std::string, Cell>> groups;
   std::map<std::vector<std::string>, int> counts;
-  for (const auto& result : results) {
+  for (const auto& result : runs.finished) {
     const auto row = result.row();
     std::vector<std::string> key;
     for (const auto& column : by) {
@@ -245,8 +248,10 @@ std::string compare_table(const std::vector<RunResult>& results, const std::vect
     }
     ++counts[key];
     for (const auto& metric : metrics) {
-      if (row.contains(metric) && row[metric].is_number())
-        groups[key][metric].push_back(row[metric].get<double>());
+      const MetricValue value = run_metric(result, metric);
+      Cell& cell = groups[key][metric];
+      if (value.recorded) ++cell.recorded;
+      if (value.value && std::isfinite(*value.value)) cell.values.push_back(*value.value);
     }
   }
   std::vector<std::vector<std::string>> cells;
@@ -258,20 +263,23 @@ std::string compare_table(const std::vector<RunResult>& results, const std::vect
     std::vector<std::string> line = key;
     line.push_back(std::to_string(count));
     for (const auto& metric : metrics) {
-      const auto& values = groups[key][metric];
+      const Cell& cell = groups[key][metric];
+      const auto& values = cell.values;
+      if (cell.recorded == 0) {
+        line.push_back("not recorded");  // no run of the group has this metric at all
+        continue;
+      }
       if (values.empty()) {
-        line.push_back("never");
+        line.push_back(fmt::format("never ({}/{})", cell.recorded, count));  // not reached
         continue;
       }
       const double mean = mean_of(values);
-      double variance = 0;
-      for (double v : values) variance += (v - mean) * (v - mean);
-      const double spread = values.size() > 1 ? std::sqrt(variance / (values.size() - 1)) : 0.0;
-      std::string cell = values.size() > 1 ? fmt::format("{:.4g} ± {:.2g}", mean, spread)
+      const double spread = sample_std(values);
+      std::string text = values.size() > 1 ? fmt::format("{:.4g} ± {:.2g}", mean, spread)
                                            : fmt::format("{:.4g}", mean);
       if (static_cast<int>(values.size()) < count)
-        cell += fmt::format(" ({}/{})", values.size(), count);
-      line.push_back(cell);
+        text += fmt::format(" ({}/{} reached)", values.size(), count);
+      line.push_back(text);
     }
     cells.push_back(line);
   }
@@ -290,6 +298,12 @@ std::string compare_table(const std::vector<RunResult>& results, const std::vect
       for (size_t i = 0; i < widths.size(); ++i) table += std::string(widths[i], '-') + "  ";
       table += "\n";
     }
+  }
+  if (counts.empty()) table += "(no finished run of the current grid)\n";
+  const std::string apart = apart_listing(runs);
+  if (!apart.empty()) {
+    table += fmt::format("\nNot averaged ({} runs; mean ± sample std over seeds above):\n{}",
+                         runs.diverged.size() + runs.apart.size(), apart);
   }
   return table;
 }

@@ -16,6 +16,7 @@ struct RunResult {
   nlohmann::json summary = nlohmann::json::object();  // summary.json
   std::vector<nlohmann::json> epochs;                 // metrics.jsonl
   std::vector<nlohmann::json> layers;                 // layers.jsonl
+  std::vector<nlohmann::json> gradients;              // gradients.jsonl
   // One flat row: run_id, experiment, status, every scalar of config and summary, and per
   // target "<metric>_<value>_epoch|_step|_images|_seconds" (e.g. train_error_0.25_epoch).
   nlohmann::json row() const;
@@ -32,9 +33,13 @@ std::vector<RunResult> load_results(const std::filesystem::path& sweep_dir);
 // the sweep's parent process writes them, so parallel runs and crashes never corrupt them.
 void write_results(const std::filesystem::path& sweep_dir, const std::vector<RunResult>& results);
 
-// `actlab compare`: mean and spread (sample std over runs, i.e. seeds) of `metrics` grouped by
-// the `by` columns, as a text table.
-std::string compare_table(const std::vector<RunResult>& results, const std::vector<std::string>& by,
+struct RunSet;
+
+// `actlab compare`: mean and spread (sample std over runs, i.e. seeds) of `metrics` (see
+// run_metric) grouped by the `by` columns, over the finished runs of the current grid only; the
+// runs listed apart (stale, killed, diverged) follow the table, never averaged. A metric no run
+// of a group records prints "not recorded"; one recorded but never reached prints "never".
+std::string compare_table(const RunSet& runs, const std::vector<std::string>& by,
                           const std::vector<std::string>& metrics);
 
 }  // namespace actlab

@@ -15,6 +15,8 @@
 #include "src/core/error.h"
 #include "src/core/files.h"
 #include "src/harness/results.h"
+#include "src/harness/run_set.h"
+#include "src/harness/verdict.h"
 #include "src/train/progress.h"
 #include "src/train/trainer.h"
 
@@ -71,9 +73,34 @@ pid_t launch(const SweepOptions& options, const RunSpec& run, const fs::path& di
 
 }  // namespace
 
+std::vector<VerdictResult> write_verdicts(const fs::path& dir) {
+  const Experiment experiment = load_experiment(dir / "experiment.toml");
+  const RunSet runs = classify_runs(dir, load_results(dir));
+  auto verdicts = evaluate_verdicts(experiment, runs);
+  nlohmann::json json = {{"experiment", experiment.name},
+                         {"finished_runs", runs.finished.size()},
+                         {"diverged_runs", runs.diverged.size()},
+                         {"apart_runs", runs.apart.size()},
+                         {"verdicts", nlohmann::json::array()}};
+  for (const auto& verdict : verdicts) json["verdicts"].push_back(to_json(verdict));
+  write_file_atomic(dir / "verdicts.json", json.dump(2) + "\n");
+  return verdicts;
+}
+
+void print_verdicts(const fs::path& dir) {
+  try {
+    const auto verdicts = write_verdicts(dir);
+    fmt::print("\nVerdicts ({} ; `actlab verdict {}`):\n{}", (dir / "verdicts.json").string(),
+               dir.string(), verdict_table(verdicts));
+  } catch (const Error& error) {
+    fmt::print("verdicts not computed: {}\n", error.what());  // the runs themselves are kept
+  }
+}
+
 fs::path sweep_dir(const Experiment& experiment, const SweepOptions& options) {
   if (!options.out.empty()) return options.out;
-  return fs::path("runs") / (experiment.name + (options.quick ? "-quick" : ""));
+  return fs::path("runs") /
+         (experiment.name + (options.profile.empty() ? "" : "-" + options.profile));
 }
 
 std::string slurm_script(const Experiment& experiment, const std::vector<RunSpec>& runs,
@@ -91,18 +118,19 @@ std::string slurm_script(const Experiment& experiment, const std::vector<RunSpec
       "#SBATCH --output={out}/slurm/%A_%a.log\n"
       "set -euo pipefail\n"
       "RUN_IDS=(\n{ids})\n"
-      "exec {actlab} run {file}{quick} --out {out} --device {device} --only "
+      "exec {actlab} run {file}{profile} --out {out} --device {device} --only "
       "\"${{RUN_IDS[$SLURM_ARRAY_TASK_ID]}}\"\n",
       fmt::arg("name", experiment.name), fmt::arg("count", runs.size()),
       fmt::arg("script", (out / "sweep.sbatch").string()),
       fmt::arg("actlab", fs::absolute(options.actlab_binary).string()),
       fmt::arg("out", out.string()), fmt::arg("last", runs.empty() ? 0 : runs.size() - 1),
       fmt::arg("ids", ids), fmt::arg("file", fs::absolute(experiment.file).string()),
-      fmt::arg("quick", options.quick ? " --quick" : ""), fmt::arg("device", options.device));
+      fmt::arg("profile", options.profile.empty() ? "" : " --profile " + options.profile),
+      fmt::arg("device", options.device));
 }
 
 int run_sweep(const Experiment& experiment, SweepOptions options) {
-  std::vector<RunSpec> runs = expand(experiment, options.quick);
+  std::vector<RunSpec> runs = expand(experiment, options.profile);
   const fs::path out = sweep_dir(experiment, options);
   fs::create_directories(out / "runs");
 
@@ -135,7 +163,8 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
     if (!is_final(status)) pending.push_back(&run);
   }
   fmt::print("{}: {} runs, {} done, {} to run{}{}\n", experiment.name, runs.size(),
-             runs.size() - pending.size(), pending.size(), options.quick ? " (quick profile)" : "",
+             runs.size() - pending.size(), pending.size(),
+             options.profile.empty() ? "" : fmt::format(" ({} profile)", options.profile),
              options.dry_run ? " (dry run)" : "");
   if (options.dry_run) return 0;
   write_file_atomic(out / "experiment.toml", read_file(experiment.file));
@@ -161,7 +190,8 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
       for (const auto& [key, value] : run.axes) axes[key] = value;
       write_file_atomic(dir / "run.json", nlohmann::json({{"run_id", run.id},
                                                           {"experiment", experiment.name},
-                                                          {"quick", options.quick},
+                                                          {"profile", options.profile},
+                                                          {"quick", options.profile == "quick"},
                                                           {"axes", axes},
                                                           {"arguments", train_arguments(run)}})
                                                   .dump(2) +
@@ -208,6 +238,7 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
   const double total = std::chrono::duration<double>(Clock::now() - start).count();
   fmt::print("{}: {} runs in {}; results in {}/results.csv and results.db (`actlab compare {}`)\n",
              experiment.name, finished, format_duration(total), out.string(), out.string());
+  if (!experiment.verdicts.empty() && options.only.empty()) print_verdicts(out);
   if (stop_requested()) return 130;
   return failed > 0 ? 1 : 0;
 }

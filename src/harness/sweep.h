@@ -4,14 +4,15 @@
 #include <string>
 
 #include "src/harness/experiment.h"
+#include "src/harness/verdict.h"
 
 namespace actlab {
 
 struct SweepOptions {
-  bool quick = false;  // use the experiment's [quick] profile
-  int jobs = 1;        // runs at a time
+  std::string profile;  // "" = full, or a profile the file declares ("quick", "standard")
+  int jobs = 1;         // runs at a time
   std::string device = "auto";
-  std::filesystem::path out;  // default: runs/<name> (runs/<name>-quick with --quick)
+  std::filesystem::path out;  // default: runs/<name>, runs/<name>-<profile> for a profile
   bool dry_run = false;       // list the runs and which are done, run nothing
   std::string only;           // run just this run id (Slurm array tasks)
   std::string emit;           // "slurm": write an sbatch job-array script instead of running
@@ -21,9 +22,15 @@ struct SweepOptions {
 // `actlab run`: expands the experiment, skips runs whose summary.json is final (completed or
 // diverged: deterministic outcomes that would repeat), runs the others as `actlab train`
 // processes, `jobs` at a time, each with its output in RUN/log.txt, and rebuilds results.csv
-// and results.db as runs finish. A crash or divergence of one run never stops the sweep.
+// and results.db as runs finish, then prints the file's verdicts. A crash or divergence of one
+// run never stops the sweep.
 // Returns the process exit code: 0 when every run ended completed or diverged.
 int run_sweep(const Experiment& experiment, SweepOptions options);
+
+// Evaluates the verdicts of DIR/experiment.toml over DIR's runs and writes DIR/verdicts.json
+// (atomically); print_verdicts also prints the table and never throws.
+std::vector<VerdictResult> write_verdicts(const std::filesystem::path& dir);
+void print_verdicts(const std::filesystem::path& dir);
 
 // The sweep folder for `experiment` under `options` (applies the default).
 std::filesystem::path sweep_dir(const Experiment& experiment, const SweepOptions& options);

@@ -1,0 +1,121 @@
+#include "src/harness/run_metric.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "src/core/spec.h"
+
+namespace actlab {
+
+namespace {
+
+// The probe records of `when`, one per layer index (the last written wins).
+std::map<int64_t, const nlohmann::json*> records_at(const RunResult& run, const std::string& when) {
+  std::map<int64_t, const nlohmann::json*> records;
+  if (run.layers.empty()) return records;
+  int64_t wanted_step = -1;
+  int wanted_epoch = -1;
+  if (when == "init") {
+    wanted_step = 0;
+  } else if (when == "final") {
+    for (const auto& record : run.layers)
+      wanted_step = std::max(wanted_step, record.value("step", int64_t{0}));
+  } else if (when.rfind("epoch", 0) == 0 && when.size() > 5 &&
+             std::all_of(when.begin() + 5, when.end(), ::isdigit)) {
+    wanted_epoch = std::stoi(when.substr(5));
+  } else {
+    return records;
+  }
+  for (const auto& record : run.layers) {
+    const bool match = wanted_epoch >= 0 ? record.value("epoch", -1) == wanted_epoch &&
+                                               !record.value("k_step", false)
+                                         : record.value("step", int64_t{-1}) == wanted_step;
+    if (match) records[record.value("index", int64_t{0})] = &record;
+  }
+  return records;
+}
+
+MetricValue layer_metric(const RunResult& run, const std::string& quantity,
+                         const std::string& layer, const std::string& when) {
+  const auto records = records_at(run, when);
+  MetricValue result;
+  std::vector<std::optional<double>> values;  // in layer order
+  for (const auto& [index, record] : records) {
+    if (!record->contains(quantity)) continue;
+    result.recorded = true;
+    const auto& v = (*record)[quantity];
+    values.push_back(v.is_number() ? std::optional<double>(v.get<double>()) : std::nullopt);
+  }
+  if (!result.recorded || values.empty()) return result;
+  if (layer == "first") {
+    result.value = values.front();
+  } else if (layer == "last") {
+    result.value = values.back();
+  } else if (layer == "max" || layer == "min" || layer == "mean") {
+    if (std::any_of(values.begin(), values.end(), [](const auto& v) { return !v; })) return result;
+    double sum = 0, low = *values.front(), high = *values.front();
+    for (const auto& v : values) {
+      sum += *v;
+      low = std::min(low, *v);
+      high = std::max(high, *v);
+    }
+    result.value = layer == "max" ? high : layer == "min" ? low : sum / values.size();
+  } else if (!layer.empty() && std::all_of(layer.begin(), layer.end(), ::isdigit)) {
+    const size_t index = std::stoul(layer);
+    if (index < values.size()) result.value = values[index];
+  } else {
+    result.recorded = false;  // not a layer selector
+  }
+  return result;
+}
+
+// The global gradient norm's course: per step where --probe-per-step recorded it, else the
+// per-epoch maxima. "first", "max", and "growth" = max / first (do gradients explode?).
+MetricValue gradient_metric(const RunResult& run, const std::string& what) {
+  std::vector<double> norms;
+  for (const auto& line : run.gradients) {
+    if (line.contains("global_grad_norm") && line["global_grad_norm"].is_number())
+      norms.push_back(line["global_grad_norm"].get<double>());
+  }
+  if (norms.empty()) {
+    for (const auto& line : run.gradients) {
+      if (line.contains("global_grad_norm_max") && line["global_grad_norm_max"].is_number())
+        norms.push_back(line["global_grad_norm_max"].get<double>());
+    }
+  }
+  MetricValue result{!run.gradients.empty(), std::nullopt};
+  if (norms.empty()) return result;
+  const double first = norms.front();
+  double high = first;
+  for (double n : norms) high = std::isfinite(n) ? std::max(high, n) : high;
+  if (what == "first") result.value = first;
+  if (what == "max") result.value = high;
+  if (what == "growth" && first > 0) result.value = high / first;
+  if (what != "first" && what != "max" && what != "growth") result.recorded = false;
+  return result;
+}
+
+}  // namespace
+
+MetricValue run_metric(const RunResult& run, const std::string& metric) {
+  if (const auto slash = metric.find(" / "); slash != std::string::npos) {
+    const auto top = run_metric(run, metric.substr(0, slash));
+    const auto bottom = run_metric(run, metric.substr(slash + 3));
+    MetricValue ratio{top.recorded && bottom.recorded, std::nullopt};
+    if (top.value && bottom.value && *bottom.value != 0) ratio.value = *top.value / *bottom.value;
+    return ratio;
+  }
+  const auto row = run.row();
+  if (row.contains(metric)) {
+    const auto& v = row[metric];
+    if (v.is_boolean()) return {true, v.get<bool>() ? 1.0 : 0.0};
+    return {true, v.is_number() ? std::optional<double>(v.get<double>()) : std::nullopt};
+  }
+  const auto parts = split(metric, '.');
+  if (parts.size() == 2 && parts[0] == "grad_norm") return gradient_metric(run, parts[1]);
+  if (parts.size() == 3) return layer_metric(run, parts[0], parts[1], parts[2]);
+  return {};
+}
+
+}  // namespace actlab

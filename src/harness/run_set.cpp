@@ -1,0 +1,83 @@
+#include "src/harness/run_set.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <set>
+
+#include "src/core/error.h"
+#include "src/harness/experiment.h"
+
+namespace actlab {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The profile a run was launched with, from run.json ("profile", or the older "quick" flag).
+std::string profile_of(const RunResult& run) {
+  if (run.run.contains("profile") && run.run["profile"].is_string())
+    return run.run["profile"].get<std::string>();
+  return run.run.value("quick", false) ? "quick" : "";
+}
+
+std::string reason_for_status(const std::string& status) {
+  if (status == "running") return "killed or still running";
+  if (status == "interrupted") return "interrupted";
+  if (status.empty()) return "no summary (failed to start)";
+  return "status " + status;
+}
+
+}  // namespace
+
+RunSet classify_runs(const fs::path& sweep_dir, std::vector<RunResult> results) {
+  RunSet set;
+  const fs::path file = sweep_dir / "experiment.toml";
+  std::map<std::string, std::set<std::string>> current;  // profile -> run ids
+  bool know_grid = false;
+  if (fs::exists(file)) {
+    try {
+      const Experiment experiment = load_experiment(file);
+      std::set<std::string> profiles;
+      for (const auto& run : results) profiles.insert(profile_of(run));
+      for (const auto& profile : profiles) {
+        for (const auto& spec : expand(experiment, profile)) current[profile].insert(spec.id);
+      }
+      know_grid = true;
+      set.grid_note = fmt::format("current grid: {}", file.string());
+    } catch (const Error& error) {
+      set.grid_note =
+          fmt::format("no run marked stale: {} does not load ({})", file.string(), error.what());
+    }
+  } else {
+    set.grid_note = fmt::format("no run marked stale: {} is missing", file.string());
+  }
+  for (auto& run : results) {
+    const std::string status = run.summary.value("status", "");
+    const bool stale =
+        know_grid && run.run.contains("run_id") && !current[profile_of(run)].count(run.id);
+    if (stale) {
+      set.apart.push_back({std::move(run), "stale (older grid)"});
+    } else if (status == "completed") {
+      set.finished.push_back(std::move(run));
+    } else if (status == "diverged") {
+      set.diverged.push_back(std::move(run));
+    } else {
+      set.apart.push_back({std::move(run), reason_for_status(status)});
+    }
+  }
+  return set;
+}
+
+std::string apart_listing(const RunSet& runs) {
+  std::string text;
+  for (const auto& run : runs.diverged) {
+    text += fmt::format("  diverged (listed apart, not averaged): {} ({})\n", run.id,
+                        run.summary.value("message", ""));
+  }
+  for (const auto& [run, reason] : runs.apart)
+    text += fmt::format("  {} (not averaged): {}\n", reason, run.id);
+  return text;
+}
+
+}  // namespace actlab

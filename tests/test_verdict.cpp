@@ -1,0 +1,254 @@
+// Verdicts, run classification and metrics on hand-written run records with known answers.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "src/core/error.h"
+#include "src/core/files.h"
+#include "src/harness/experiment.h"
+#include "src/harness/results.h"
+#include "src/harness/run_metric.h"
+#include "src/harness/run_set.h"
+#include "src/harness/verdict.h"
+#include "tests/helpers.h"
+
+using namespace actlab;
+using actlab::testing::run_actlab;
+using actlab::testing::TempDir;
+
+namespace {
+
+const char* kSweep = R"(name = "speed"
+claim = "relu reaches the target sooner than tanh."
+source = "tests"
+control = "the same net and lr; only the activation differs"
+[base]
+model = "krizhevsky4"
+epochs = 4
+[grid]
+activation = ["relu", "tanh"]
+seed = [0, 1, 2]
+[quick]
+epochs = 1
+[quick.grid]
+seed = [0]
+[[verdict]]
+says = "tanh needs at least 1.5x relu's epochs"
+metric = "train_error_auc"
+a = { activation = "tanh" }
+b = { activation = "relu" }
+expect = "ratio >= 1.5"
+)";
+
+std::filesystem::path write_text(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+  return path;
+}
+
+// A run folder as `actlab run` leaves it, with the given status and area under the curve.
+void write_run(const std::filesystem::path& sweep, const RunSpec& spec, const std::string& status,
+               double auc, const std::string& profile = "") {
+  const auto dir = sweep / "runs" / spec.id;
+  nlohmann::json axes = nlohmann::json::object();
+  for (const auto& [key, value] : spec.axes) axes[key] = value;
+  write_text(
+      dir / "run.json",
+      nlohmann::json(
+          {{"run_id", spec.id}, {"experiment", "speed"}, {"profile", profile}, {"axes", axes}})
+          .dump());
+  nlohmann::json config = nlohmann::json::object();
+  for (const auto& [key, value] : spec.options) config[key] = value;
+  config["activation"] = config["activation"].get<std::string>() == "relu" ? "relu" : "tanh";
+  write_text(dir / "config.json", config.dump());
+  write_text(dir / "summary.json",
+             nlohmann::json({{"status", status}, {"train_error_auc", auc}}).dump());
+}
+
+// A sweep of the kSweep grid whose relu runs have `relu` and tanh runs `tanh` as their AUCs.
+TempDir make_sweep(const std::vector<double>& relu, const std::vector<double>& tanh) {
+  TempDir dir;
+  const auto file = write_text(dir / "sweep" / "experiment.toml", kSweep);
+  const auto runs = expand(load_experiment(file));
+  for (size_t i = 0; i < runs.size(); ++i) {
+    const bool is_relu = i < 3;
+    write_run(dir / "sweep", runs[i], "completed", is_relu ? relu[i] : tanh[i - 3]);
+  }
+  return dir;
+}
+
+VerdictResult verdict_of(const TempDir& dir) {
+  const auto sweep = dir / "sweep";
+  const auto verdicts = evaluate_verdicts(load_experiment(sweep / "experiment.toml"),
+                                          classify_runs(sweep, load_results(sweep)));
+  REQUIRE(verdicts.size() == 1);
+  return verdicts[0];
+}
+
+}  // namespace
+
+TEST_CASE("a verdict holds, fails or straddles as its interval says", "[unit][harness][verdict]") {
+  SECTION("holds: tanh about 2x relu, little spread") {
+    const auto v = verdict_of(make_sweep({1.0, 1.1, 0.9}, {2.0, 2.1, 1.9}));
+    CHECK(v.outcome == "HOLDS");
+    CHECK(v.mean_a == Approx(2.0));
+    CHECK(v.mean_b == Approx(1.0));
+    CHECK(v.effect == Approx(2.0));
+    CHECK(v.low > 1.5);
+    CHECK(v.high < 2.5);
+  }
+  SECTION("fails: tanh as fast as relu") {
+    const auto v = verdict_of(make_sweep({1.0, 1.1, 0.9}, {1.0, 1.05, 0.95}));
+    CHECK(v.outcome == "FAILS");
+    CHECK(v.high < 1.5);
+  }
+  SECTION("straddles: the seeds disagree") {
+    const auto v = verdict_of(make_sweep({1.0, 1.0, 1.0}, {0.8, 1.5, 2.4}));
+    CHECK(v.outcome == "INCONCLUSIVE");
+    CHECK(v.low < 1.5);
+    CHECK(v.high > 1.5);
+    CHECK_THAT(v.note, Catch::Contains("straddles"));
+  }
+}
+
+TEST_CASE("one seed is inconclusive by construction, yet prints its numbers",
+          "[unit][harness][verdict]") {
+  TempDir dir;
+  const auto file = write_text(dir / "sweep" / "experiment.toml", kSweep);
+  const auto runs = expand(load_experiment(file), "quick");
+  REQUIRE(runs.size() == 2);
+  write_run(dir / "sweep", runs[0], "completed", 1.0, "quick");
+  write_run(dir / "sweep", runs[1], "completed", 3.0, "quick");
+  const auto v = verdict_of(dir);
+  CHECK(v.outcome == "INCONCLUSIVE");
+  CHECK(v.effect == Approx(3.0));
+  CHECK_FALSE(v.has_interval);
+  const std::string table = verdict_table({v});
+  CHECK_THAT(table, Catch::Contains("ratio = 3") && Catch::Contains("n=1"));
+}
+
+TEST_CASE("the bootstrap interval is seeded, ordered and covers the effect",
+          "[unit][harness][verdict]") {
+  const std::vector<double> a = {2.0, 2.2, 1.8, 2.1}, b = {1.0, 1.1, 0.9};
+  const auto first = bootstrap_interval(a, b, "difference", 7);
+  const auto again = bootstrap_interval(a, b, "difference", 7);
+  CHECK(first.low == again.low);
+  CHECK(first.high == again.high);
+  CHECK(first.low < 1.025);
+  CHECK(first.high > 1.025);
+  CHECK(first.low > 0.7);  // resampled means stay within the data's range
+  CHECK(first.high < 1.4);
+  // Identical groups of constants: a degenerate interval at the effect.
+  const auto flat = bootstrap_interval({2, 2, 2}, {1, 1, 1}, "ratio", 1);
+  CHECK(flat.low == Approx(2.0));
+  CHECK(flat.high == Approx(2.0));
+}
+
+TEST_CASE("tables average neither killed nor stale runs and list both",
+          "[unit][harness][verdict]") {
+  TempDir dir = make_sweep({1.0, 1.1, 0.9}, {2.0, 2.1, 1.9});
+  const auto sweep = dir / "sweep";
+  const auto runs = expand(load_experiment(sweep / "experiment.toml"));
+  // Killed: its start-time summary says running (and error 1.0).
+  write_run(sweep, runs[0], "running", 0.0);
+  // Stale: a folder of an older grid (an id the file no longer produces).
+  RunSpec old = runs[1];
+  old.id = "activation-relu_seed-1_deadbeef";
+  write_run(sweep, old, "completed", 0.01);
+  const RunSet set = classify_runs(sweep, load_results(sweep));
+  CHECK(set.finished.size() == 5);
+  REQUIRE(set.apart.size() == 2);
+  const std::string table = compare_table(set, {"activation"}, {"train_error_auc"});
+  CHECK_THAT(table, Catch::Contains("1 ± 0.14"));  // relu: the two finished seeds 1.1, 0.9
+  CHECK_THAT(table, Catch::Contains("killed or still running (not averaged): " + runs[0].id));
+  CHECK_THAT(table, Catch::Contains("stale (older grid) (not averaged): " + old.id));
+  // And through the real command line.
+  const auto printed =
+      run_actlab(fmt::format("compare '{}' --by activation --metric "
+                             "train_error_auc,best_test_error,train_error_0.25_epoch",
+                             sweep.string()));
+  CHECK(printed.exit_code == 0);
+  CHECK_THAT(printed.output, Catch::Contains("stale (older grid)") && Catch::Contains("killed"));
+  CHECK_THAT(printed.output, Catch::Contains("not recorded"));
+  const auto verdict = run_actlab(fmt::format("verdict '{}'", sweep.string()));
+  CHECK(verdict.exit_code == 0);
+  CHECK_THAT(verdict.output, Catch::Contains("HOLDS") && Catch::Contains("95% CI"));
+  CHECK(std::filesystem::exists(sweep / "verdicts.json"));
+}
+
+TEST_CASE("never reached and not recorded are told apart", "[unit][harness][verdict]") {
+  RunSet set;
+  RunResult run;
+  run.id = "a";
+  run.config = {{"activation", "relu"}};
+  run.summary = {{"status", "completed"},
+                 {"targets",
+                  {{{"metric", "train_error"},
+                    {"threshold", 0.25},
+                    {"reached", false},
+                    {"epoch", nullptr},
+                    {"step", nullptr},
+                    {"images_seen", nullptr},
+                    {"seconds", nullptr}}}}};
+  set.finished = {run};
+  const std::string table =
+      compare_table(set, {"activation"}, {"train_error_0.25_epoch", "no_such_metric"});
+  CHECK_THAT(table, Catch::Contains("never (1/1)"));
+  CHECK_THAT(table, Catch::Contains("not recorded"));
+}
+
+TEST_CASE("layer expressions pick a layer and a probe time", "[unit][harness][verdict]") {
+  RunResult run;
+  for (int step : {0, 100}) {
+    for (int index = 0; index < 3; ++index) {
+      run.layers.push_back({{"epoch", step == 0 ? 0 : 1},
+                            {"step", step},
+                            {"index", index},
+                            {"grad_act_rms", (step + 1) * (index + 1.0)}});
+    }
+  }
+  CHECK(*run_metric(run, "grad_act_rms.first.init").value == Approx(1.0));
+  CHECK(*run_metric(run, "grad_act_rms.last.init").value == Approx(3.0));
+  CHECK(*run_metric(run, "grad_act_rms.max.final").value == Approx(303.0));
+  CHECK(*run_metric(run, "grad_act_rms.mean.epoch1").value == Approx(202.0));
+  CHECK(*run_metric(run, "grad_act_rms.1.final").value == Approx(202.0));
+  CHECK(*run_metric(run, "grad_act_rms.first.init / grad_act_rms.last.init").value ==
+        Approx(1.0 / 3.0));
+  CHECK_FALSE(run_metric(run, "dead_fraction.first.init").recorded);
+}
+
+TEST_CASE("overrides and grids are checked against what the sweep sets",
+          "[unit][harness][verdict]") {
+  TempDir dir;
+  auto load = [&](const std::string& tail) {
+    return load_experiment(write_text(dir / "e.toml", std::string(R"(name = "e"
+claim = "c"
+[base]
+model = "krizhevsky4"
+[grid]
+activation = ["relu", "leaky_relu:slope=0.01"]
+)") + tail));
+  };
+  // A spec written differently still matches (canonical forms are compared).
+  const auto e = load("[[override]]\nwhen = { activation = \"leaky_relu\" }\nset = { lr = 0.5 }\n");
+  const auto runs = expand(e);
+  const auto arguments = train_arguments(runs[1]);
+  CHECK(std::count(arguments.begin(), arguments.end(), "--lr=0.5") == 1);
+  CHECK_THROWS_WITH(load("[[override]]\nwhen = { activation = \"tanh\" }\nset = { lr = 0.5 }\n"),
+                    Catch::Contains("matches no run") && Catch::Contains("e.toml:7:"));
+  CHECK_THROWS_WITH(load("[[override]]\nwhen = { colour = \"red\" }\nset = { lr = 0.5 }\n"),
+                    Catch::Contains("no `actlab train` option"));
+  CHECK_THROWS_WITH(load("[[override]]\nwhen = { depth = 8 }\nset = { lr = 0.5 }\n"),
+                    Catch::Contains("never sets 'depth'"));
+  CHECK_THROWS_WITH(load_experiment(write_text(dir / "d.toml", R"(name = "d"
+claim = "c"
+[grid]
+activation = ["relu", "leaky_relu", "leaky_relu:slope=0.01"]
+)")),
+                    Catch::Contains("d.toml:4:") && Catch::Contains("twice"));
+  CHECK_THROWS_WITH(load("[[verdict]]\nsays = \"x\"\nmetric = \"m\"\na = {}\nb = {}\nexpect = "
+                         "\"bigger\"\n"),
+                    Catch::Contains("ratio >= 1.5"));
+  CHECK_THROWS_WITH(expand(e, "standard"), Catch::Contains("has no [standard] profile"));
+}
