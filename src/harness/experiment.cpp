@@ -344,7 +344,92 @@ void check_overrides(const Experiment& e) {
   }
 }
 
+Tune read_tune(const Experiment& e, const toml::table& table) {
+  Tune tune;
+  tune.line = line_of(table);
+  for (const auto& [key, node] : table) {
+    const std::string k(key.str());
+    if (k != "option" && k != "values" && k != "metric" && k != "set") {
+      fail(e, line_of(node),
+           fmt::format("unknown key '{}' in [tune]: valid are option, values, metric, [tune.set]",
+                       k));
+    }
+  }
+  const auto* option = table.get("option");
+  const auto* metric = table.get("metric");
+  const auto* values = table["values"].as_array();
+  if (option == nullptr || !option->is_string() || metric == nullptr || !metric->is_string() ||
+      values == nullptr || values->empty()) {
+    fail(e, tune.line,
+         "[tune] needs option = \"lr\", values = [...] and metric = \"train_error_auc\" (lower is "
+         "better)");
+  }
+  tune.option = *option->value<std::string>();
+  tune.metric = *metric->value<std::string>();
+  for (const auto& element : *values)
+    tune.values.push_back(read_option(e, tune.option, element, "tune"));
+  if (const auto* set = table["set"].as_table()) tune.set = read_options(e, *set, "tune.set");
+  for (const auto& axis : e.grid) {
+    if (axis.key == tune.option) {
+      fail(e, tune.line,
+           fmt::format("[tune] tunes '{}', which is also a grid axis: remove it from [grid]",
+                       tune.option));
+    }
+  }
+  return tune;
+}
+
+// The run's folder id (grid values + a hash of every option) and the check that `actlab train`
+// accepts its options.
+void finish_run(const Experiment& e, RunSpec& run,
+                const std::map<std::string, std::string>& options, int line,
+                const std::string& prefix = "") {
+  run.options.assign(options.begin(), options.end());
+  std::string canonical, readable = prefix;
+  for (const auto& [key, value] : run.options) canonical += key + "=" + value + "\n";
+  for (const auto& [key, value] : run.axes)
+    readable += (readable.empty() ? "" : "_") + folder_safe(key + "-" + value);
+  run.id = fmt::format("{}{}{:08x}", readable, readable.empty() ? "" : "_",
+                       static_cast<uint32_t>(fnv1a(canonical)));
+  run.line = line;
+  try {
+    check_train_arguments(train_arguments(run));
+  } catch (const Error& error) {
+    fail(e, line, fmt::format("run {}: {}", run.id, error.what()));
+  }
+}
+
 }  // namespace
+
+std::string configuration_key(const RunSpec& run, const std::string& tuned_option) {
+  std::vector<std::string> parts;
+  for (const auto& [key, value] : run.axes) {
+    if (key != "seed" && key != tuned_option) parts.push_back(key + "=" + value);
+  }
+  return join(parts, ",");
+}
+
+std::vector<RunSpec> tuning_runs(const Experiment& e, const std::string& profile) {
+  std::vector<RunSpec> runs;
+  if (!e.tune) return runs;
+  std::set<std::string> seen;
+  for (const auto& base : expand(e, profile)) {
+    if (!seen.insert(configuration_key(base)).second) continue;
+    for (const auto& candidate : e.tune->values) {
+      std::map<std::string, std::string> options(base.options.begin(), base.options.end());
+      for (const auto& option : e.tune->set) options[option.key] = option.value;
+      options[e.tune->option] = candidate.value;
+      RunSpec run;
+      for (const auto& axis : base.axes) {
+        if (axis.first != "seed") run.axes.push_back(axis);
+      }
+      run.axes.emplace_back(e.tune->option, candidate.value);
+      finish_run(e, run, options, e.tune->line, "tune");
+      runs.push_back(std::move(run));
+    }
+  }
+  return runs;
+}
 
 const std::vector<std::string>& profile_names() {
   static const std::vector<std::string> names = {"quick", "standard"};
@@ -387,14 +472,14 @@ Experiment load_experiment(const fs::path& file) {
          fmt::format("syntax error: {}: fix the TOML (https://toml.io)", error.description()));
   }
   static const std::set<std::string> top_level = {
-      "name", "claim",    "source",  "regime", "control",  "budget", "base",
-      "grid", "override", "targets", "quick",  "standard", "verdict"};
+      "name", "claim",    "source",  "regime", "control",  "budget",  "base",
+      "grid", "override", "targets", "quick",  "standard", "verdict", "tune"};
   for (const auto& [key, node] : root) {
     if (!top_level.count(std::string(key.str()))) {
       fail(e, line_of(node),
            fmt::format("unknown key '{}': valid top-level keys are name, claim, source, "
                        "regime, control, budget, [base], [grid], [[override]], [targets], "
-                       "[quick], [standard], [[verdict]]",
+                       "[quick], [standard], [[verdict]], [tune]",
                        key.str()));
     }
   }
@@ -449,13 +534,15 @@ Experiment load_experiment(const fs::path& file) {
     for (const auto& axis : profile.grid) check_distinct_values(e, axis, name + ".grid");
   }
   check_overrides(e);
+  if (const auto* tune = root["tune"].as_table()) e.tune = read_tune(e, *tune);
   if (const auto* verdicts = root["verdict"].as_array()) {
     for (const auto& node : *verdicts) e.verdicts.push_back(read_verdict(e, node));
   }
   return e;
 }
 
-std::vector<RunSpec> expand(const Experiment& e, const std::string& profile_name) {
+std::vector<RunSpec> expand(const Experiment& e, const std::string& profile_name,
+                            const TuneChoice* choice) {
   std::vector<Axis> axes = e.grid;
   const Profile* profile = nullptr;
   if (!profile_name.empty()) {
@@ -515,19 +602,11 @@ std::vector<RunSpec> expand(const Experiment& e, const std::string& profile_name
       }
     }
     if (!e.targets.empty()) options["target"] = join(e.targets, ";");
-    run.options.assign(options.begin(), options.end());
-    std::string canonical, readable;
-    for (const auto& [key, value] : run.options) canonical += key + "=" + value + "\n";
-    for (const auto& [key, value] : run.axes)
-      readable += (readable.empty() ? "" : "_") + folder_safe(key + "-" + value);
-    run.id = fmt::format("{}{}{:08x}", readable, readable.empty() ? "" : "_",
-                         static_cast<uint32_t>(fnv1a(canonical)));
-    run.line = grid_line;
-    try {
-      check_train_arguments(train_arguments(run));
-    } catch (const Error& error) {
-      fail(e, grid_line, fmt::format("run {}: {}", run.id, error.what()));
+    if (e.tune && choice != nullptr) {
+      if (auto chosen = choice->find(configuration_key(run)); chosen != choice->end())
+        options[e.tune->option] = chosen->second;
     }
+    finish_run(e, run, options, grid_line);
     runs.push_back(std::move(run));
   }
   return runs;

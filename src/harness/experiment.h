@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -60,6 +61,20 @@ struct VerdictSpec {
   int line = 0;
 };
 
+// [tune]: a stage before the grid that picks, for every configuration (the grid's values except
+// seed), the value of one option (e.g. lr) whose short runs do best: "learning rates for each
+// network were chosen independently" (Krizhevsky et al. 2012), then seeds run at that value.
+struct Tune {
+  std::string option;               // the option tuned, e.g. "lr"
+  std::vector<OptionValue> values;  // its candidates
+  std::string metric;               // lower is better (see run_metric); diverged runs lose
+  std::vector<OptionValue> set;     // options of the tuning runs ([tune.set]: epochs = 3, ...)
+  int line = 0;
+};
+
+// Per configuration key (see configuration_key), the tuned option's chosen value.
+using TuneChoice = std::map<std::string, std::string>;
+
 // A declarative sweep: experiments/README.md documents the format.
 struct Experiment {
   std::filesystem::path file;
@@ -75,6 +90,7 @@ struct Experiment {
   std::string budget;                       // the full profile's budget
   std::map<std::string, Profile> profiles;  // "quick", "standard"
   std::vector<VerdictSpec> verdicts;
+  std::optional<Tune> tune;
 };
 
 // The profiles a file may declare besides the full one ("" = full).
@@ -96,7 +112,17 @@ Experiment load_experiment(const std::filesystem::path& file);
 // "standard") and per-value overrides applied, in grid order (the first axis varies slowest).
 // Each run is validated as `actlab train` would; a bad combination throws Error naming the file,
 // the grid line and the run. A profile the file does not declare throws Error.
-std::vector<RunSpec> expand(const Experiment& experiment, const std::string& profile = "");
+// With a [tune] stage, `choice` sets the tuned option of each run (runs whose configuration has
+// no choice keep the file's value: what --dry-run lists before tuning).
+std::vector<RunSpec> expand(const Experiment& experiment, const std::string& profile = "",
+                            const TuneChoice* choice = nullptr);
+
+// The tuning stage's runs: per configuration of the grid (first seed), one run per candidate
+// value, with [tune.set] applied. Their axes are the configuration's plus the tuned option.
+std::vector<RunSpec> tuning_runs(const Experiment& experiment, const std::string& profile = "");
+
+// "activation=relu,init=auto": a run's grid values except seed (and except the tuned option).
+std::string configuration_key(const RunSpec& run, const std::string& tuned_option = "");
 
 // Two option values mean the same ("leaky_relu" = "leaky_relu:slope=0.01", "0.10" = "0.1").
 bool same_option_value(const std::string& key, const std::string& a, const std::string& b);

@@ -7,6 +7,7 @@
 
 #include "src/core/error.h"
 #include "src/harness/experiment.h"
+#include "src/harness/sweep.h"
 
 namespace actlab {
 
@@ -41,7 +42,9 @@ RunSet classify_runs(const fs::path& sweep_dir, std::vector<RunResult> results) 
       std::set<std::string> profiles;
       for (const auto& run : results) profiles.insert(profile_of(run));
       for (const auto& profile : profiles) {
-        for (const auto& spec : expand(experiment, profile)) current[profile].insert(spec.id);
+        const TuneChoice choice = read_tune_choice(sweep_dir);
+        for (const auto& spec : expand(experiment, profile, &choice))
+          current[profile].insert(spec.id);
       }
       know_grid = true;
       set.grid_note = fmt::format("current grid: {}", file.string());

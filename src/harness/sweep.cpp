@@ -15,6 +15,7 @@
 #include "src/core/error.h"
 #include "src/core/files.h"
 #include "src/harness/results.h"
+#include "src/harness/run_metric.h"
 #include "src/harness/run_set.h"
 #include "src/harness/verdict.h"
 #include "src/train/progress.h"
@@ -129,30 +130,17 @@ std::string slurm_script(const Experiment& experiment, const std::vector<RunSpec
       fmt::arg("device", options.device));
 }
 
-int run_sweep(const Experiment& experiment, SweepOptions options) {
-  std::vector<RunSpec> runs = expand(experiment, options.profile);
-  const fs::path out = sweep_dir(experiment, options);
-  fs::create_directories(out / "runs");
+namespace {
 
-  if (options.emit == "slurm") {
-    fs::create_directories(out / "slurm");
-    write_file_atomic(out / "sweep.sbatch", slurm_script(experiment, runs, options));
-    fmt::print("wrote {} ({} array tasks); submit it with sbatch, then run `actlab collect {}`\n",
-               (out / "sweep.sbatch").string(), runs.size(), out.string());
-    return 0;
-  }
-  if (!options.emit.empty())
-    throw Error(fmt::format("unknown --emit '{}': valid is slurm", options.emit));
-  if (!options.only.empty()) {
-    auto it = std::find_if(runs.begin(), runs.end(),
-                           [&](const RunSpec& r) { return r.id == options.only; });
-    if (it == runs.end()) {
-      throw Error(fmt::format("no run '{}' in {}: list the run ids with --dry-run", options.only,
-                              experiment.file.string()));
-    }
-    runs = {*it};
-  }
+struct StageOutcome {
+  size_t finished = 0, failed = 0;
+};
 
+// Runs the not-yet-final `runs` into DIR/runs/<id>, `jobs` at a time, and rebuilds DIR's
+// results tables as they finish. With dry_run, lists them instead.
+StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options,
+                       const fs::path& out, const std::vector<RunSpec>& runs,
+                       const std::string& stage) {
   std::vector<const RunSpec*> pending;
   for (const auto& run : runs) {
     const std::string status = run_status(out / "runs" / run.id);
@@ -162,23 +150,24 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
     }
     if (!is_final(status)) pending.push_back(&run);
   }
-  fmt::print("{}: {} runs, {} done, {} to run{}{}\n", experiment.name, runs.size(),
+  fmt::print("{}{}: {} runs, {} done, {} to run{}{}\n", experiment.name, stage, runs.size(),
              runs.size() - pending.size(), pending.size(),
              options.profile.empty() ? "" : fmt::format(" ({} profile)", options.profile),
              options.dry_run ? " (dry run)" : "");
-  if (options.dry_run) return 0;
+  StageOutcome outcome;
+  if (options.dry_run) return outcome;
+  fs::create_directories(out / "runs");
   write_file_atomic(out / "experiment.toml", read_file(experiment.file));
 
   const bool on_cpu =
       options.device == "cpu" || (options.device == "auto" && !torch::cuda::is_available());
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int threads = on_cpu ? std::max(1, cores / std::max(1, options.jobs)) : 1;
-  install_interrupt_handler();
 
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   std::map<pid_t, std::pair<const RunSpec*, Clock::time_point>> running;
-  size_t next = 0, finished = 0, failed = 0;
+  size_t next = 0;
   double run_seconds = 0;
   while ((next < pending.size() || !running.empty())) {
     while (!stop_requested() && next < pending.size() &&
@@ -211,36 +200,153 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
     if (it == running.end()) continue;
     const auto [run, started] = it->second;
     running.erase(it);
-    ++finished;
+    ++outcome.finished;
     run_seconds += std::chrono::duration<double>(Clock::now() - started).count();
     const fs::path dir = out / "runs" / run->id;
     const auto summary = read_json_or_empty(dir / "summary.json");
-    std::string outcome;
+    std::string result;
     if (summary.contains("status")) {
-      outcome = fmt::format("{}, test_err {:.3f}", summary.value("status", "?"),
-                            summary.value("final_test_error", 1.0));
-      if (!is_final(summary.value("status", ""))) ++failed;
+      result = fmt::format("{}, test_err {:.3f}", summary.value("status", "?"),
+                           summary.value("final_test_error", 1.0));
+      if (!is_final(summary.value("status", ""))) ++outcome.failed;
     } else {
       const int code =
           WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
-      outcome = fmt::format("failed (exit {}), see {}", code, (dir / "log.txt").string());
-      ++failed;
+      result = fmt::format("failed (exit {}), see {}", code, (dir / "log.txt").string());
+      ++outcome.failed;
     }
     const size_t left = pending.size() - next;
-    const double eta =
-        finished ? run_seconds / finished * (left + running.size()) / std::max(1, options.jobs) : 0;
-    fmt::print("[{}/{} done, {} running, {} left, ETA {}] {}: {}\n", finished, pending.size(),
-               running.size(), left, format_duration(eta), describe(*run), outcome);
+    const double eta = outcome.finished ? run_seconds / outcome.finished * (left + running.size()) /
+                                              std::max(1, options.jobs)
+                                        : 0;
+    fmt::print("[{}{}/{} done, {} running, {} left, ETA {}] {}: {}\n", stage.empty() ? "" : "tune ",
+               outcome.finished, pending.size(), running.size(), left, format_duration(eta),
+               describe(*run), result);
     std::fflush(stdout);
     write_results(out, load_results(out));
   }
   write_results(out, load_results(out));
   const double total = std::chrono::duration<double>(Clock::now() - start).count();
-  fmt::print("{}: {} runs in {}; results in {}/results.csv and results.db (`actlab compare {}`)\n",
-             experiment.name, finished, format_duration(total), out.string(), out.string());
+  fmt::print("{}{}: {} runs in {}; results in {}/results.csv and results.db\n", experiment.name,
+             stage, outcome.finished, format_duration(total), out.string());
+  return outcome;
+}
+
+}  // namespace
+
+TuneChoice choose_tuned_values(const Experiment& experiment, const fs::path& tune_dir,
+                               const std::vector<RunSpec>& tuning) {
+  TuneChoice choice;
+  nlohmann::json record = {{"option", experiment.tune->option},
+                           {"metric", experiment.tune->metric},
+                           {"rule", "lowest metric among completed runs; diverged runs lose"},
+                           {"choices", nlohmann::json::object()}};
+  std::map<std::string, std::vector<const RunSpec*>> by_configuration;
+  for (const auto& run : tuning)
+    by_configuration[configuration_key(run, experiment.tune->option)].push_back(&run);
+  for (const auto& [key, candidates] : by_configuration) {
+    std::optional<double> best;
+    std::string best_value;
+    nlohmann::json measured = nlohmann::json::object();
+    for (const auto* run : candidates) {
+      const std::string value = run->axes.back().second;
+      RunResult result;
+      result.id = run->id;
+      result.config = read_json_or_empty(tune_dir / "runs" / run->id / "config.json");
+      result.summary = read_json_or_empty(tune_dir / "runs" / run->id / "summary.json");
+      const std::string status = result.summary.value("status", "");
+      if (!is_final(status)) {
+        throw Error(
+            fmt::format("tuning run {} has not finished ({}): run the sweep again to "
+                        "finish tuning",
+                        run->id, status.empty() ? "not started" : status));
+      }
+      const auto metric = run_metric(result, experiment.tune->metric);
+      if (status == "diverged" || !metric.value) {
+        measured[value] =
+            status == "diverged" ? nlohmann::json("diverged") : nlohmann::json(nullptr);
+        continue;
+      }
+      measured[value] = *metric.value;
+      if (!best || *metric.value < *best) {
+        best = *metric.value;
+        best_value = value;
+      }
+    }
+    if (!best) {
+      throw Error(fmt::format(
+          "no candidate of {} trained for {} (all diverged or no {}): widen "
+          "[tune] values in {}",
+          experiment.tune->option, key, experiment.tune->metric, experiment.file.string()));
+    }
+    choice[key] = best_value;
+    record["choices"][key] = {{"value", best_value}, {"measured", measured}};
+  }
+  write_file_atomic(tune_dir / "choice.json", record.dump(2) + "\n");
+  return choice;
+}
+
+TuneChoice read_tune_choice(const fs::path& sweep) {
+  TuneChoice choice;
+  const auto record = read_json_or_empty(sweep / "tune" / "choice.json");
+  if (record.contains("choices")) {
+    for (const auto& [key, entry] : record["choices"].items())
+      choice[key] = entry.value("value", "");
+  }
+  return choice;
+}
+
+int run_sweep(const Experiment& experiment, SweepOptions options) {
+  const fs::path out = sweep_dir(experiment, options);
+  fs::create_directories(out);
+  if (!options.emit.empty() && options.emit != "slurm")
+    throw Error(fmt::format("unknown --emit '{}': valid is slurm", options.emit));
+  install_interrupt_handler();
+
+  TuneChoice choice = read_tune_choice(out);
+  if (experiment.tune && options.only.empty() && options.emit.empty()) {
+    const auto tuning = tuning_runs(experiment, options.profile);
+    const StageOutcome tuned = run_stage(experiment, options, out / "tune", tuning, " (tuning)");
+    if (stop_requested()) return 130;
+    if (!options.dry_run) {
+      choice = choose_tuned_values(experiment, out / "tune", tuning);
+      for (const auto& [key, value] : choice)
+        fmt::print("tuned {}: {} = {}\n", key, experiment.tune->option, value);
+    }
+    if (tuned.failed > 0 && !options.dry_run) return 1;
+  }
+  if (experiment.tune && choice.empty() && !options.dry_run) {
+    throw Error(
+        fmt::format("{} has a [tune] stage that has not run yet ({} is missing): run "
+                    "`actlab run {}` without --only/--emit first",
+                    experiment.file.string(), (out / "tune" / "choice.json").string(),
+                    experiment.file.string()));
+  }
+  std::vector<RunSpec> runs = expand(experiment, options.profile, &choice);
+
+  if (options.emit == "slurm") {
+    fs::create_directories(out / "slurm");
+    write_file_atomic(out / "sweep.sbatch", slurm_script(experiment, runs, options));
+    write_file_atomic(out / "experiment.toml", read_file(experiment.file));
+    fmt::print("wrote {} ({} array tasks); submit it with sbatch, then run `actlab collect {}`\n",
+               (out / "sweep.sbatch").string(), runs.size(), out.string());
+    return 0;
+  }
+  if (!options.only.empty()) {
+    auto it = std::find_if(runs.begin(), runs.end(),
+                           [&](const RunSpec& r) { return r.id == options.only; });
+    if (it == runs.end()) {
+      throw Error(fmt::format("no run '{}' in {}: list the run ids with --dry-run", options.only,
+                              experiment.file.string()));
+    }
+    runs = {*it};
+  }
+  const StageOutcome main = run_stage(experiment, options, out, runs, "");
+  if (options.dry_run) return 0;
+  fmt::print("(`actlab compare {}`)\n", out.string());
   if (!experiment.verdicts.empty() && options.only.empty()) print_verdicts(out);
   if (stop_requested()) return 130;
-  return failed > 0 ? 1 : 0;
+  return main.failed > 0 ? 1 : 0;
 }
 
 }  // namespace actlab
