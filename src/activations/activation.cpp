@@ -54,9 +54,10 @@ torch::Tensor derivative_sample_points() {
 
 }  // namespace
 
-double ActivationImpl::max_derivative() const {
+double ActivationImpl::max_abs_derivative() const {
   return derivative(
              derivative_sample_points().to(learned_.defined() ? learned_.device() : torch::kCPU))
+      .abs()
       .max()
       .item<double>();
 }

@@ -60,8 +60,9 @@ class ActivationImpl : public torch::nn::Module {
   using Observer = std::function<void(const torch::Tensor& x, const torch::Tensor& a)>;
   void set_observer(Observer observer) { observer_ = std::move(observer); }
 
-  // The largest f' over x in [-10, 10] (PReLU's uses its current slope), for saturation.
-  double max_derivative() const;
+  // The largest |f'| over x in [-10, 10] (PReLU's uses its current slope), for saturation.
+  // |f'|, not f': gelu, silu, mish and hardswish pass gradient where f' < 0 too.
+  double max_abs_derivative() const;
 
  private:
   Observer observer_;

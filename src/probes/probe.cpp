@@ -55,11 +55,18 @@ std::pair<std::vector<torch::Tensor>, std::vector<int>> unique_tensors(
   return {unique, position};
 }
 
+// true (as a bool scalar on t's device, no host sync) when every element of t is finite, and-ed
+// into `all`.
+void and_finite(torch::Tensor& all, const torch::Tensor& t) {
+  const auto finite = torch::isfinite(t).all();
+  all = all.defined() ? all.logical_and(finite) : finite;
+}
+
 }  // namespace
 
 std::vector<nlohmann::json> probe_layers(NetworkImpl& model, const torch::Tensor& images,
-                                         const torch::Tensor& labels,
-                                         const ProbeSettings& settings) {
+                                         const torch::Tensor& labels, const ProbeSettings& settings,
+                                         ProbeMemory* memory) {
   std::vector<ProbedLayer> layers = bind_layers(model);
   std::vector<const QuantityDefinition*> definitions;
   bool per_image = false;
@@ -70,11 +77,14 @@ std::vector<nlohmann::json> probe_layers(NetworkImpl& model, const torch::Tensor
     }
   }
   std::vector<std::vector<std::unique_ptr<LayerQuantity>>> quantities(layers.size());
-  std::vector<double> max_derivative(layers.size());
+  std::vector<double> max_abs_derivative(layers.size());
   for (size_t i = 0; i < layers.size(); ++i) {
     for (const auto* definition : definitions) quantities[i].push_back(definition->make());
-    max_derivative[i] = layers[i].activation->max_derivative();
+    max_abs_derivative[i] = layers[i].activation->max_abs_derivative();
   }
+  // Per layer: x, f(x) and dL/da finite on every chunk so far; and the probe loss finite.
+  std::vector<torch::Tensor> finite(layers.size());
+  torch::Tensor loss_finite;
 
   ModelStateGuard state_guard(model);
   ObserverGuard observer_guard{layers};
@@ -82,11 +92,15 @@ std::vector<nlohmann::json> probe_layers(NetworkImpl& model, const torch::Tensor
 
   for (size_t i = 0; i < layers.size(); ++i) {
     layers[i].activation->set_observer([&, i](const torch::Tensor& x, const torch::Tensor& a) {
-      const ForwardChunk chunk{x.detach(), a.detach(), layers[i].activation->derivative(x.detach()),
-                               max_derivative[i]};
+      const auto derivative = layers[i].activation->derivative(x.detach());
+      const ForwardChunk chunk{x.detach(), a.detach(), derivative, derivative.abs(),
+                               max_abs_derivative[i]};
+      and_finite(finite[i], chunk.x);
+      and_finite(finite[i], chunk.a);
       for (auto& quantity : quantities[i]) quantity->add_forward(chunk);
       if (a.requires_grad()) {
         a.register_hook([&, i](const torch::Tensor& grad) {
+          and_finite(finite[i], grad);
           for (auto& quantity : quantities[i]) quantity->add_backward(grad);
         });
       }
@@ -105,6 +119,7 @@ std::vector<nlohmann::json> probe_layers(NetworkImpl& model, const torch::Tensor
     const auto logits = model.forward(chunk_images);
     const auto loss = torch::cross_entropy_loss(logits, chunk_labels, {}, at::Reduction::Sum) /
                       static_cast<double>(count);
+    and_finite(loss_finite, loss);
     const auto grads = torch::autograd::grad({loss}, feeding_unique, {}, /*retain_graph=*/false,
                                              /*create_graph=*/false, /*allow_unused=*/true);
     for (size_t k = 0; k < grads.size(); ++k) {
@@ -135,18 +150,35 @@ std::vector<nlohmann::json> probe_layers(NetworkImpl& model, const torch::Tensor
     }
   }
 
+  ProbeMemory no_earlier_probes;
+  ProbeMemory& kept = memory ? *memory : no_earlier_probes;
+  const bool network_finite = loss_finite.defined() && loss_finite.item<bool>();
   std::vector<nlohmann::json> records;
   for (size_t i = 0; i < layers.size(); ++i) {
+    const bool layer_finite = network_finite && finite[i].defined() && finite[i].item<bool>();
     nlohmann::json record = {{"layer", layers[i].name},
                              {"index", layers[i].index},
                              {"activation", layers[i].activation->spec()},
                              {"feeding_layer", layers[i].feeding_name},
-                             {"consumer_layer", layers[i].consumer_name}};
+                             {"consumer_layer", layers[i].consumer_name},
+                             {"finite", layer_finite}};
+    if (!layer_finite) {
+      // NaN reads as "dead" under f' < 1e-8 for some activations and "alive" for others: a
+      // non-finite layer has no quantities at all.
+      for (const auto* definition : definitions) {
+        for (const auto& name : definition->fields) record[name] = nullptr;
+      }
+      records.push_back(std::move(record));
+      continue;
+    }
     LayerGradients gradients;
     if (feeding_position[i] >= 0)
       gradients.feeding_weight_grad = feeding_grads[feeding_position[i]];
     gradients.consumer_grad_per_image = std::move(per_image_grads[i]);
-    for (const auto& quantity : quantities[i]) quantity->write(gradients, record);
+    for (size_t q = 0; q < definitions.size(); ++q) {
+      quantities[i][q]->carry(kept[layers[i].name + "/" + definitions[q]->name]);
+      quantities[i][q]->write(gradients, record);
+    }
     records.push_back(std::move(record));
   }
   return records;

@@ -56,6 +56,7 @@ void ProbeHook::on_start(const TrainingContext& context) {
                            .to(context.device);
   probe_images_ = context.train_images.batch(indices, /*augment=*/false);
   probe_labels_ = context.train_images.labels().index_select(0, indices);
+  memory_.clear();
   layer_lines_.clear();
   histogram_lines_.clear();
   gradient_lines_.clear();
@@ -130,7 +131,7 @@ void ProbeHook::probe(const TrainingContext& context, int epoch, bool epoch_end)
   {
     ScopedTimer timer(probe_seconds_);
     ++probes_run_;
-    last_records_ = probe_layers(*context.model, probe_images_, probe_labels_, settings_);
+    last_records_ = probe_layers(*context.model, probe_images_, probe_labels_, settings_, &memory_);
     std::vector<double> grad_means, ratio_means;
     if (epoch_end && steps_seen_ > 0) {
       const auto sums = layer_grad_norm_sum_.to(torch::kCPU, torch::kFloat64);
@@ -155,8 +156,15 @@ void ProbeHook::probe(const TrainingContext& context, int epoch, bool epoch_end)
     }
     for (size_t i = 0; i < last_records_.size(); ++i) {
       auto& record = last_records_[i];
+      // A K-step probe at an epoch's last step and the evaluation after it share epoch and step:
+      // the trigger tells them apart; epochs_trained places K-step probes inside the epoch.
       record["epoch"] = epoch;
       record["step"] = context.step;
+      record["epochs_trained"] =
+          context.steps_per_epoch > 0
+              ? static_cast<double>(context.step) / static_cast<double>(context.steps_per_epoch)
+              : static_cast<double>(epoch);
+      record["trigger"] = epoch_end ? "evaluation" : "every_steps";
       record["train_weight_grad_norm"] =
           grad_means.empty() ? nlohmann::json(nullptr) : nlohmann::json(grad_means[i]);
       if (settings_.level == ProbeLevel::kFull) {
@@ -164,12 +172,17 @@ void ProbeHook::probe(const TrainingContext& context, int epoch, bool epoch_end)
             ratio_means.empty() ? nlohmann::json(nullptr) : nlohmann::json(ratio_means[i]);
       }
       if (record.contains("histogram")) {
-        nlohmann::json histogram = {{"epoch", epoch},
-                                    {"step", context.step},
-                                    {"layer", record["layer"]},
-                                    {"index", record["index"]}};
-        histogram.update(record["histogram"]);
-        histogram_lines_ += histogram.dump() + "\n";
+        // A non-finite layer has no histogram (null): no line.
+        if (record["histogram"].is_object()) {
+          nlohmann::json histogram = {{"epoch", epoch},
+                                      {"step", context.step},
+                                      {"epochs_trained", record["epochs_trained"]},
+                                      {"trigger", record["trigger"]},
+                                      {"layer", record["layer"]},
+                                      {"index", record["index"]}};
+          histogram.update(record["histogram"]);
+          histogram_lines_ += histogram.dump() + "\n";
+        }
         record.erase("histogram");
       }
       layer_lines_ += record.dump() + "\n";
@@ -182,6 +195,14 @@ void ProbeHook::probe(const TrainingContext& context, int epoch, bool epoch_end)
     write_files();
   }
   if (epoch_end && !last_records_.empty()) {
+    int64_t non_finite = 0;
+    for (const auto& record : last_records_) non_finite += !record["finite"].get<bool>();
+    if (non_finite > 0) {
+      fmt::print(progress_, "        probes: {} of {} layers non-finite (NaN/inf)\n", non_finite,
+                 last_records_.size());
+      std::fflush(progress_);
+      return;
+    }
     const auto* deadest = &last_records_.front();
     for (const auto& record : last_records_) {
       if (record["dead_fraction"].get<double>() > (*deadest)["dead_fraction"].get<double>())

@@ -54,6 +54,7 @@ class ProbeHook : public TrainingHook {
   torch::Tensor update_ratio_sum_;  // [layers], full level only
   int64_t update_ratio_samples_ = 0;
   std::vector<torch::Tensor> weights_before_step_;
+  ProbeMemory memory_;  // what quantities carry between this run's probes (revival)
 
   std::string layer_lines_, histogram_lines_, gradient_lines_;
   std::vector<nlohmann::json> last_records_;

@@ -11,6 +11,7 @@ const Registry<QuantityDefinition>& quantity_registry() {
   static const Registry<QuantityDefinition> registry = [] {
     Registry<QuantityDefinition> r("probe quantity");
     r.add(quantities::dead_units());
+    r.add(quantities::negative_units());
     r.add(quantities::sparsity());
     r.add(quantities::saturation());
     r.add(quantities::moments());

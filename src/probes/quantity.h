@@ -14,10 +14,13 @@ namespace actlab {
 
 // One chunk of probe images as an activation layer saw it.
 struct ForwardChunk {
-  torch::Tensor x;            // pre-activation, [N, C, H, W] or [N, F]
-  torch::Tensor a;            // output f(x), same shape
-  torch::Tensor derivative;   // f'(x), same shape
-  double max_derivative = 1;  // the activation's largest f' (0.25 for sigmoid)
+  torch::Tensor x;           // pre-activation, [N, C, H, W] or [N, F]
+  torch::Tensor a;           // output f(x), same shape
+  torch::Tensor derivative;  // f'(x), same shape; < 0 in places for gelu, silu, mish, hardswish
+  // |f'(x)|, the factor by which the backward signal's size is scaled: what "dead" and
+  // "saturated" are about, whatever the sign.
+  torch::Tensor abs_derivative;
+  double max_abs_derivative = 1;  // the activation's largest |f'| (0.25 sigmoid, 1.5 hardswish)
 };
 
 // Gradients of the probe-set loss for one layer, available once all chunks are in.
@@ -35,6 +38,11 @@ class LayerQuantity {
   virtual void add_forward(const ForwardChunk&) {}
   // dL/da for a chunk, L the mean loss over the whole probe set.
   virtual void add_backward(const torch::Tensor& /*grad_activation*/) {}
+  // For quantities that compare with the earlier probes of a run (revival): `memory` is what
+  // this quantity left for this layer at the previous probe (undefined at the first); read it,
+  // then replace it. Called after the last chunk, before write, and only when the layer's values
+  // were finite (a non-finite probe leaves the memory as it was).
+  virtual void carry(torch::Tensor& /*memory*/) {}
   virtual void write(const LayerGradients& gradients, nlohmann::json& record) const = 0;
 };
 

@@ -59,6 +59,8 @@ struct TrainingContext {
   const DeviceImages& test_images;
   int epoch = 0;     // the epoch being trained (1-based), or 0 before training
   int64_t step = 0;  // optimizer steps taken so far
+  // Optimizer steps in a full epoch (the last partial batch is dropped), for positions in epochs.
+  int64_t steps_per_epoch = 0;
 };
 
 // Observers of the one training loop (progress, records, and later probes). They never change

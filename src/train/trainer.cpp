@@ -133,6 +133,7 @@ RunSummary train(const TrainConfig& config, const std::vector<TrainingHook*>& ho
   const int64_t steps_per_epoch = train_images.size() / batch_size;
 
   TrainingContext context{config, model, *optimizer, device, train_images, test_images};
+  context.steps_per_epoch = steps_per_epoch;
   RunSummary summary;
   for (auto* hook : hooks) hook->on_start(context);
 

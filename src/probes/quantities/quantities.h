@@ -9,6 +9,7 @@
 namespace actlab::quantities {
 
 QuantityDefinition dead_units();
+QuantityDefinition negative_units();
 QuantityDefinition sparsity();
 QuantityDefinition saturation();
 QuantityDefinition moments();
