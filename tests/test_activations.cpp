@@ -89,7 +89,7 @@ TEST_CASE("derivatives at hand-checked points", "[unit][activations]") {
   CHECK(derivative_at("gelu", 0.0) == Approx(0.5));
 }
 
-TEST_CASE("sigmoid's derivative peaks at 1/4 at x = 0; scaled sigmoid's at k/4",
+TEST_CASE("sigmoid's derivative peaks at 1/4 at x = 0, scaled sigmoid's at k/4",
           "[unit][activations]") {
   const auto x = torch::linspace(-6, 6, 12001, torch::kFloat64);
   ActivationImpl sigmoid_layer("sigmoid");

@@ -10,7 +10,7 @@ namespace actlab {
 
 namespace {
 
-// The probe records of `when`, one per layer index (the last written wins).
+// The evaluation probe records of `when`, one per layer index (the last written wins).
 std::map<int64_t, const nlohmann::json*> records_at(const RunResult& run, const std::string& when) {
   std::map<int64_t, const nlohmann::json*> records;
   if (run.layers.empty()) return records;
@@ -28,8 +28,10 @@ std::map<int64_t, const nlohmann::json*> records_at(const RunResult& run, const 
     return records;
   }
   for (const auto& record : run.layers) {
-    const bool match = wanted_epoch >= 0 ? record.value("epoch", -1) == wanted_epoch &&
-                                               !record.value("k_step", false)
+    // K-step probes (trigger "every_steps") share epoch and even step with evaluations; the
+    // named times are evaluations.
+    if (record.value("trigger", "evaluation") != "evaluation") continue;
+    const bool match = wanted_epoch >= 0 ? record.value("epoch", -1) == wanted_epoch
                                          : record.value("step", int64_t{-1}) == wanted_step;
     if (match) records[record.value("index", int64_t{0})] = &record;
   }
