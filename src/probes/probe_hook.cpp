@@ -131,6 +131,7 @@ void ProbeHook::probe(const TrainingContext& context, int epoch, bool epoch_end)
     ScopedTimer timer(probe_seconds_);
     ++probes_run_;
     last_records_ = probe_layers(*context.model, probe_images_, probe_labels_, settings_);
+    last_histograms_.clear();
     std::vector<double> grad_means, ratio_means;
     if (epoch_end && steps_seen_ > 0) {
       const auto sums = layer_grad_norm_sum_.to(torch::kCPU, torch::kFloat64);
@@ -170,6 +171,7 @@ void ProbeHook::probe(const TrainingContext& context, int epoch, bool epoch_end)
                                     {"index", record["index"]}};
         histogram.update(record["histogram"]);
         histogram_lines_ += histogram.dump() + "\n";
+        last_histograms_.push_back(std::move(histogram));
         record.erase("histogram");
       }
       layer_lines_ += record.dump() + "\n";
