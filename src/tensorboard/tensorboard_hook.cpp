@@ -139,8 +139,8 @@ void TensorBoardHook::write_new_probes() {
 void TensorBoardHook::on_finish(const TrainingContext&, const RunSummary&) {
   if (!file_) return;
   file_->flush();
-  fmt::print(progress_, "tensorboard: {} ({:.1f} KB, {:.2f} s writing)\n",
-             file_->path().filename().string(), bytes_written() / 1024.0, seconds_);
+  fmt::print(progress_, "tensorboard: {} ({:.1f} KB, {:.1f} ms writing)\n",
+             file_->path().filename().string(), bytes_written() / 1024.0, seconds_ * 1000);
   std::fflush(progress_);
 }
 
