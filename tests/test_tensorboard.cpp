@@ -232,7 +232,7 @@ TEST_CASE("TensorBoard's own reader returns every scalar, histogram and the conf
   CHECK(event_files(run).empty());
 }
 
-TEST_CASE("on a terminal a progress line redraws in place; logs get the per-epoch lines only",
+TEST_CASE("on a terminal a progress line redraws in place and logs get per-epoch lines only",
           "[cli][data][progress][tty]") {
   REQUIRE(actlab::testing::have_cifar10());
   TempDir dir;
