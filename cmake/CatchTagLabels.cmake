@@ -1,6 +1,7 @@
 # Turns Catch2 tags into CTest labels (Catch2 2.13's catch_discover_tests cannot), so that
-# `ctest -L data` or `ctest -LE slow` select tests by need. Tests tagged [cuda] print "SKIPPED:"
-# on machines without CUDA and CTest reports them as skipped, not as passed.
+# `ctest -L data` or `ctest -LE slow` select tests by need. Tests tagged [cuda], [python] or [tty]
+# print "SKIPPED:" on machines without CUDA, the tensorboard Python package or script(1), and
+# CTest reports them as skipped, not as passed.
 # Included at ctest time, after the discovery file, with TEST_EXECUTABLE set.
 if(NOT EXISTS "${TEST_EXECUTABLE}")
   return()
@@ -25,8 +26,10 @@ list(REMOVE_DUPLICATES all_names)
 foreach(name IN LISTS all_names)
   string(MD5 key "${name}")
   set_tests_properties("${name}" PROPERTIES LABELS "${labels_${key}}")
-  list(FIND labels_${key} "cuda" cuda_index)
-  if(cuda_index GREATER -1)
-    set_tests_properties("${name}" PROPERTIES SKIP_REGULAR_EXPRESSION "SKIPPED:")
-  endif()
+  foreach(skippable IN ITEMS cuda python tty)
+    list(FIND labels_${key} "${skippable}" skippable_index)
+    if(skippable_index GREATER -1)
+      set_tests_properties("${name}" PROPERTIES SKIP_REGULAR_EXPRESSION "SKIPPED:")
+    endif()
+  endforeach()
 endforeach()

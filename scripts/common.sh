@@ -9,7 +9,7 @@ export ACTLAB_DATA
 # Debian 12 packages the build and tests need (Ubuntu 22.04+ has the same names).
 ACTLAB_PACKAGES=(build-essential cmake ninja-build git ca-certificates curl
   libtorch-dev libopencv-dev libfmt-dev libcli11-dev nlohmann-json3-dev catch2
-  libtomlplusplus-dev libsqlite3-dev sqlite3)
+  libtomlplusplus-dev libsqlite3-dev sqlite3 python3 python3-pip)
 
 log() { printf '\033[1m[actlab]\033[0m %s\n' "$*"; }
 die() { printf 'actlab: error: %s\n' "$*" >&2; exit 1; }
@@ -31,6 +31,17 @@ install_packages() {
   log "packages: installing ${missing[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The tensorboard Python package: a test reads actlab's event files back with TensorBoard's own
+# reader (and `tensorboard --logdir` shows runs). Debian 12's python3 is "externally managed", so
+# pip needs --break-system-packages there; a virtualenv or pyenv python takes it without.
+install_python_packages() {
+  if python3 -c "import tensorboard" 2>/dev/null; then log "python: tensorboard present"; return; fi
+  log "python: pip install tensorboard"
+  python3 -m pip install --quiet tensorboard 2>/dev/null ||
+    python3 -m pip install --quiet --break-system-packages tensorboard ||
+    die "pip install tensorboard failed: install it by hand (the [python] tests are skipped without it)"
 }
 
 # build [extra cmake args...]: configure once, then build incrementally with all cores.

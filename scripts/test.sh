@@ -6,5 +6,6 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 setup
+install_python_packages
 log "tests: ctest in $ACTLAB_BUILD_DIR"
 ctest --test-dir "$ACTLAB_BUILD_DIR" --output-on-failure -j "$(nproc)" --label-exclude slow "$@"

@@ -207,6 +207,12 @@ activation = ["relu", "tanh", "sigmoid"]
   ::waitpid(pid, nullptr, 0);
   const auto first_log_time =
       std::filesystem::last_write_time(sweep / "runs" / runs[0].id / "log.txt");
+  // Sweeps pass --tensorboard: the run folder holds an event file.
+  bool has_event_file = false;
+  for (const auto& entry : std::filesystem::directory_iterator(sweep / "runs" / runs[0].id)) {
+    has_event_file |= entry.path().filename().string().rfind("events.out.tfevents.", 0) == 0;
+  }
+  CHECK(has_event_file);
 
   const auto dry = run_actlab(command + " --dry-run");
   CHECK_THAT(dry.output, Catch::Contains("completed   " + runs[0].id));

@@ -4,6 +4,7 @@
 
 #include "src/cli/commands.h"
 #include "src/probes/probe_hook.h"
+#include "src/tensorboard/tensorboard_hook.h"
 #include "src/train/progress.h"
 #include "src/train/run_recorder.h"
 #include "src/train/train_options.h"
@@ -23,6 +24,10 @@ Action add_train_command(CLI::App& app) {
     std::vector<TrainingHook*> hooks = {&recorder, &progress};
     std::optional<ProbeHook> probes;
     if (resolved.probe != "off") hooks.push_back(&probes.emplace(resolved.out_dir));
+    std::optional<TensorBoardHook> tensorboard;  // after the hooks whose records it mirrors
+    if (resolved.tensorboard) {
+      hooks.push_back(&tensorboard.emplace(resolved.out_dir, probes ? &*probes : nullptr));
+    }
     install_interrupt_handler();
     const RunSummary summary = train(resolved, hooks);
     if (summary.status == "diverged") {

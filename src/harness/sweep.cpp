@@ -44,7 +44,8 @@ std::string describe(const RunSpec& run) {
 // Starts `actlab train` for `run` with its output in dir/log.txt; the child dies with the sweep
 // (PR_SET_PDEATHSIG), so a killed sweep leaves no orphan writing into a run folder.
 pid_t launch(const SweepOptions& options, const RunSpec& run, const fs::path& dir, int threads) {
-  std::vector<std::string> arguments = {options.actlab_binary.string(), "train"};
+  // Sweeps write TensorBoard files; an experiment's `tensorboard = false` comes later and wins.
+  std::vector<std::string> arguments = {options.actlab_binary.string(), "train", "--tensorboard"};
   for (auto& argument : train_arguments(run)) arguments.push_back(std::move(argument));
   arguments.push_back("--out=" + dir.string());
   arguments.push_back("--overwrite");

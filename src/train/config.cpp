@@ -94,6 +94,7 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"threads", c.threads},
       {"bf16", c.bf16},
       {"out_dir", c.out_dir},
+      {"tensorboard", c.tensorboard},
       {"probe", c.probe},
       {"probe_images", c.probe_images},
       {"probe_every_steps", c.probe_every_steps},

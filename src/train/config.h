@@ -44,6 +44,7 @@ struct TrainConfig {
   int threads = 0;              // CPU intra-op threads; 0 = all cores
   bool bf16 = false;            // bf16 autocast (CUDA only)
   std::string out_dir = "runs/train";
+  bool tensorboard = false;  // also write a TensorBoard event file into out_dir (sweeps: on)
 
   // --- probes (src/probes)
   std::string probe = "cheap";  // off | cheap | full (cheap: all but histograms and update ratios)

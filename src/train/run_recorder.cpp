@@ -66,6 +66,10 @@ RunRecorder::RunRecorder(fs::path dir, bool overwrite) : dir_(std::move(dir)) {
                            "histograms.jsonl", "gradients.jsonl"}) {
     fs::remove(dir_ / name, error);
   }
+  for (const auto& entry : fs::directory_iterator(dir_, error)) {
+    if (entry.path().filename().string().rfind("events.out.tfevents.", 0) == 0)
+      fs::remove(entry.path(), error);
+  }
   fs::create_directories(dir_, error);
   if (error) {
     throw Error(

@@ -99,6 +99,10 @@ void add_train_options(CLI::App& command, TrainConfig& c) {
       ->group("Execution");
   command.add_flag("--overwrite", c.overwrite, "replace an earlier run in --out")
       ->group("Execution");
+  command
+      .add_flag("--tensorboard,!--no-tensorboard", c.tensorboard,
+                "also write a TensorBoard event file into --out (default off; sweeps: on)")
+      ->group("Execution");
 
   command
       .add_option("--probe", c.probe,

@@ -1,0 +1,69 @@
+#include "src/tensorboard/event_file.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "src/core/error.h"
+#include "src/tensorboard/crc32c.h"
+#include "src/tensorboard/summary.h"
+
+namespace actlab::tensorboard {
+
+namespace {
+
+std::string little_endian(uint64_t value, int bytes) {
+  std::string out;
+  for (int i = 0; i < bytes; ++i) out += static_cast<char>((value >> (8 * i)) & 0xFF);
+  return out;
+}
+
+std::string hostname() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "localhost";
+  return name;
+}
+
+}  // namespace
+
+std::string tfrecord(std::string_view data) {
+  const std::string length = little_endian(data.size(), 8);
+  std::string record = length + little_endian(masked_crc32c(length), 4);
+  record.append(data.data(), data.size());
+  return record + little_endian(masked_crc32c(data), 4);
+}
+
+EventFileWriter::EventFileWriter(const std::filesystem::path& dir, double wall_time) {
+  path_ = dir / fmt::format("events.out.tfevents.{:010}.{}.{}.actlab",
+                            static_cast<int64_t>(wall_time), hostname(), ::getpid());
+  file_ = std::fopen(path_.c_str(), "wb");
+  if (file_ == nullptr) {
+    throw Error(
+        fmt::format("cannot create TensorBoard event file '{}': {} (check --out, or pass "
+                    "--no-tensorboard)",
+                    path_.string(), std::strerror(errno)));
+  }
+  write(file_version_event(wall_time));
+  flush();
+}
+
+EventFileWriter::~EventFileWriter() {
+  if (file_ != nullptr) std::fclose(file_);
+}
+
+void EventFileWriter::write(std::string_view event) {
+  const std::string record = tfrecord(event);
+  if (std::fwrite(record.data(), 1, record.size(), file_) != record.size()) {
+    throw Error(fmt::format("cannot write TensorBoard event file '{}': {} (disk full?)",
+                            path_.string(), std::strerror(errno)));
+  }
+  bytes_written_ += static_cast<int64_t>(record.size());
+}
+
+void EventFileWriter::flush() {
+  std::fflush(file_);
+}
+
+}  // namespace actlab::tensorboard

@@ -1,0 +1,147 @@
+#include "src/tensorboard/tensorboard_hook.h"
+
+#include <fmt/format.h>
+
+#include <cfloat>
+#include <chrono>
+
+#include "src/core/files.h"
+#include "src/probes/probe_hook.h"
+#include "src/tensorboard/summary.h"
+
+namespace actlab {
+
+namespace fs = std::filesystem;
+namespace tb = actlab::tensorboard;
+
+namespace {
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Adds the wall time of a scope to a running total.
+class ScopedTimer {
+ public:
+  explicit ScopedTimer(double& total) : total_(total), start_(std::chrono::steady_clock::now()) {}
+  ~ScopedTimer() {
+    total_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+
+ private:
+  double& total_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// Text renders as Markdown: indenting every line makes the JSON a code block.
+std::string as_code_block(const std::string& text) {
+  std::string block = "    ";
+  for (const char c : text) {
+    block += c;
+    if (c == '\n') block += "    ";
+  }
+  return block;
+}
+
+// One scalar per numeric field of `record` as <prefix><field><suffix>; positions (epoch, step,
+// index) and nulls (quantities not measured at this point) are left out.
+void add_scalars(std::vector<std::string>& values, const nlohmann::json& record,
+                 const std::string& prefix, const std::string& suffix, bool keep_positions) {
+  for (const auto& [key, value] : record.items()) {
+    if (!value.is_number()) continue;
+    if (!keep_positions && (key == "epoch" || key == "step" || key == "index")) continue;
+    values.push_back(tb::scalar_value(prefix + key + suffix, value.get<float>()));
+  }
+}
+
+// A histograms.jsonl record as TensorBoard buckets: `below` in the bucket up to `low`, the `bins`
+// counts, `above` in the bucket up to DBL_MAX. The probe keeps no extremes, so min and max are
+// the range widened by one bin; num, sum and sum_squares come from the layer's recorded
+// preact_mean and preact_std over the same elements.
+tb::Histogram tensorboard_histogram(const nlohmann::json& histogram, const nlohmann::json& layer) {
+  const double low = histogram["low"].get<double>();
+  const double high = histogram["high"].get<double>();
+  const auto counts = histogram["counts"].get<std::vector<double>>();
+  const double width = (high - low) / static_cast<double>(counts.size());
+  tb::Histogram h;
+  h.min = low - width;
+  h.max = high + width;
+  h.bucket_limit.push_back(low);
+  h.bucket.push_back(histogram["below"].get<double>());
+  for (size_t i = 0; i < counts.size(); ++i) {
+    h.bucket_limit.push_back(i + 1 == counts.size() ? high
+                                                    : low + width * static_cast<double>(i + 1));
+    h.bucket.push_back(counts[i]);
+  }
+  h.bucket_limit.push_back(DBL_MAX);
+  h.bucket.push_back(histogram["above"].get<double>());
+  for (const double count : h.bucket) h.num += count;
+  const double mean = layer.value("preact_mean", 0.0);
+  const double std = layer.value("preact_std", 0.0);
+  h.sum = mean * h.num;
+  h.sum_squares = (std * std + mean * mean) * h.num;
+  return h;
+}
+
+}  // namespace
+
+TensorBoardHook::TensorBoardHook(fs::path dir, const ProbeHook* probes, std::FILE* progress)
+    : dir_(std::move(dir)), probes_(probes), progress_(progress) {}
+
+void TensorBoardHook::on_start(const TrainingContext& context) {
+  ScopedTimer timer(seconds_);
+  const double wall_time = now_seconds();
+  file_ = std::make_unique<tb::EventFileWriter>(dir_, wall_time);
+  // config.json as RunRecorder wrote it (resolved fields included); to_json when run alone.
+  const fs::path config_file = dir_ / "config.json";
+  const std::string config =
+      fs::exists(config_file) ? read_file(config_file) : to_json(context.config).dump(2);
+  file_->write(tb::summary_event(wall_time, 0, {tb::text_value("config", as_code_block(config))}));
+  file_->flush();
+  probes_written_ = probes_ ? probes_->probes_run() : 0;
+}
+
+void TensorBoardHook::after_step(const TrainingContext&) {
+  if (probes_ && probes_->probes_run() != probes_written_) {
+    ScopedTimer timer(seconds_);
+    write_new_probes();  // a --probe-every-steps probe
+  }
+}
+
+void TensorBoardHook::on_evaluation(const TrainingContext&, const EpochMetrics& metrics) {
+  ScopedTimer timer(seconds_);
+  std::vector<std::string> values;
+  add_scalars(values, to_json(metrics), "metrics/", "", /*keep_positions=*/true);
+  file_->write(tb::summary_event(now_seconds(), metrics.step, values));
+  if (probes_ && probes_->probes_run() != probes_written_) write_new_probes();
+  file_->flush();  // a killed run keeps every evaluation written so far
+}
+
+void TensorBoardHook::write_new_probes() {
+  probes_written_ = probes_->probes_run();
+  const auto& records = probes_->last_records();
+  if (records.empty()) return;
+  std::vector<std::string> values;
+  for (const auto& record : records) {
+    add_scalars(values, record, "", "/" + record["layer"].get<std::string>(),
+                /*keep_positions=*/false);
+  }
+  for (const auto& histogram : probes_->last_histograms()) {
+    for (const auto& record : records) {
+      if (record["layer"] != histogram["layer"]) continue;
+      values.push_back(tb::histogram_value("preact_histogram/" + record["layer"].get<std::string>(),
+                                           tensorboard_histogram(histogram, record)));
+    }
+  }
+  file_->write(tb::summary_event(now_seconds(), records.front()["step"].get<int64_t>(), values));
+}
+
+void TensorBoardHook::on_finish(const TrainingContext&, const RunSummary&) {
+  if (!file_) return;
+  file_->flush();
+  fmt::print(progress_, "tensorboard: {} ({:.1f} KB, {:.1f} ms writing)\n",
+             file_->path().filename().string(), bytes_written() / 1024.0, seconds_ * 1000);
+  std::fflush(progress_);
+}
+
+}  // namespace actlab
