@@ -1,6 +1,7 @@
 # Turns Catch2 tags into CTest labels (Catch2 2.13's catch_discover_tests cannot), so that
 # `ctest -L data` or `ctest -LE slow` select tests by need. Tests tagged [cuda] print "SKIPPED:"
-# on machines without CUDA and CTest reports them as skipped, not as passed.
+# on machines without CUDA ([browser]: without chromium) and CTest reports them as skipped, not
+# as passed.
 # Included at ctest time, after the discovery file, with TEST_EXECUTABLE set.
 if(NOT EXISTS "${TEST_EXECUTABLE}")
   return()
@@ -26,7 +27,8 @@ foreach(name IN LISTS all_names)
   string(MD5 key "${name}")
   set_tests_properties("${name}" PROPERTIES LABELS "${labels_${key}}")
   list(FIND labels_${key} "cuda" cuda_index)
-  if(cuda_index GREATER -1)
+  list(FIND labels_${key} "browser" browser_index)
+  if(cuda_index GREATER -1 OR browser_index GREATER -1)
     set_tests_properties("${name}" PROPERTIES SKIP_REGULAR_EXPRESSION "SKIPPED:")
   endif()
 endforeach()

@@ -137,6 +137,8 @@ def draw_curves(source, figures, stem, band):
                             xytext=(-4, 2), textcoords="offset points", ha="right", fontsize=8,
                             color="dimgrey")
             ax.set_xlabel("epoch" if axis_kind == "position" else "wall seconds (mean over seeds)")
+            if axis_kind == "position":
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_ylabel(CURVE_LABELS[metric])
             ax.set_title(f"{CURVE_LABELS[metric]} against "
                          f"{'epochs' if axis_kind == 'position' else 'wall time'}")
@@ -308,6 +310,7 @@ def draw_apart(source, figures, stem):
                     color=colour, label=f"{run['id']} ({run['reason']})")
     for ax, metric in zip(axes, ("train_error", "test_error")):
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(CURVE_LABELS[metric])
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
