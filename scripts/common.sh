@@ -9,7 +9,8 @@ export ACTLAB_DATA
 # Debian 12 packages the build and tests need (Ubuntu 22.04+ has the same names).
 ACTLAB_PACKAGES=(build-essential cmake ninja-build git ca-certificates curl
   libtorch-dev libopencv-dev libfmt-dev libcli11-dev nlohmann-json3-dev catch2
-  libtomlplusplus-dev libsqlite3-dev sqlite3 python3 python3-pip)
+  libtomlplusplus-dev libsqlite3-dev sqlite3 python3 python3-pip
+  python3-matplotlib chromium)  # `actlab report` draws with matplotlib; its test opens chromium
 
 log() { printf '\033[1m[actlab]\033[0m %s\n' "$*"; }
 die() { printf 'actlab: error: %s\n' "$*" >&2; exit 1; }

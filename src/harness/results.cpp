@@ -23,21 +23,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::vector<nlohmann::json> read_jsonl(const fs::path& path) {
-  std::vector<nlohmann::json> records;
-  if (!fs::exists(path)) return records;
-  std::istringstream lines(read_file(path));
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty()) continue;
-    try {
-      records.push_back(nlohmann::json::parse(line));
-    } catch (const nlohmann::json::exception&) {
-    }
-  }
-  return records;
-}
-
 // Columns: the union of scalar keys over `rows`, in first-seen order.
 std::vector<std::string> columns_of(const std::vector<nlohmann::json>& rows) {
   // Identity and outcome first, then the rest alphabetically (JSON objects keep keys sorted).
@@ -169,6 +154,33 @@ nlohmann::json RunResult::row() const {
   return row;
 }
 
+std::vector<nlohmann::json> read_jsonl(const fs::path& path) {
+  std::vector<nlohmann::json> records;
+  if (!fs::exists(path)) return records;
+  std::istringstream lines(read_file(path));
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    try {
+      records.push_back(nlohmann::json::parse(line));
+    } catch (const nlohmann::json::exception&) {
+    }
+  }
+  return records;
+}
+
+RunResult load_run(const fs::path& folder) {
+  RunResult result;
+  result.id = folder.filename().string();
+  result.run = read_json_or_empty(folder / "run.json");
+  result.config = read_json_or_empty(folder / "config.json");
+  result.summary = read_json_or_empty(folder / "summary.json");
+  result.epochs = read_jsonl(folder / "metrics.jsonl");
+  result.layers = read_jsonl(folder / "layers.jsonl");
+  result.gradients = read_jsonl(folder / "gradients.jsonl");
+  return result;
+}
+
 std::vector<RunResult> load_results(const fs::path& sweep_dir) {
   std::vector<RunResult> results;
   const fs::path runs = sweep_dir / "runs";
@@ -179,17 +191,7 @@ std::vector<RunResult> load_results(const fs::path& sweep_dir) {
       folders.push_back(entry.path());
   }
   std::sort(folders.begin(), folders.end());
-  for (const auto& folder : folders) {
-    RunResult result;
-    result.id = folder.filename().string();
-    result.run = read_json_or_empty(folder / "run.json");
-    result.config = read_json_or_empty(folder / "config.json");
-    result.summary = read_json_or_empty(folder / "summary.json");
-    result.epochs = read_jsonl(folder / "metrics.jsonl");
-    result.layers = read_jsonl(folder / "layers.jsonl");
-    result.gradients = read_jsonl(folder / "gradients.jsonl");
-    results.push_back(std::move(result));
-  }
+  for (const auto& folder : folders) results.push_back(load_run(folder));
   return results;
 }
 

@@ -25,6 +25,13 @@ struct RunResult {
 // The JSON object in `path`; an empty object when the file is missing or half-written.
 nlohmann::json read_json_or_empty(const std::filesystem::path& path);
 
+// The records of a JSON Lines file, one per line; half-written or malformed lines are skipped and
+// a missing file gives none.
+std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path);
+
+// One run folder (config.json, metrics.jsonl, ...); the id is the folder's name.
+RunResult load_run(const std::filesystem::path& run_dir);
+
 // Every run folder under SWEEP/runs/, in name order. Folders without config.json are skipped.
 std::vector<RunResult> load_results(const std::filesystem::path& sweep_dir);
 

@@ -1,0 +1,90 @@
+// The drawing side of `actlab report` is a matplotlib script run as its own process; this finds
+// an interpreter that has matplotlib and the script, and runs it.
+#include "src/report/draw.h"
+
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <vector>
+
+#include "src/core/error.h"
+#include "src/core/spec.h"
+
+namespace actlab {
+
+namespace fs = std::filesystem;
+
+ProcessOutput run_process(const std::vector<std::string>& argv) {
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) throw Error("cannot start a process: pipe failed");
+  const pid_t pid = ::fork();
+  if (pid < 0) throw Error("cannot start a process: fork failed (too many processes?)");
+  if (pid == 0) {
+    ::dup2(pipe_fds[1], STDOUT_FILENO);
+    ::dup2(pipe_fds[1], STDERR_FILENO);
+    ::close(pipe_fds[0]);
+    ::close(pipe_fds[1]);
+    std::vector<char*> args;
+    for (const auto& argument : argv) args.push_back(const_cast<char*>(argument.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(pipe_fds[1]);
+  ProcessOutput result;
+  char buffer[4096];
+  ssize_t read = 0;
+  while ((read = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0)
+    result.output.append(buffer, read);
+  ::close(pipe_fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string find_matplotlib_python() {
+  std::vector<std::string> candidates;
+  if (const char* chosen = std::getenv("ACTLAB_PYTHON")) candidates.push_back(chosen);
+  // Debian's interpreter first: a pyenv or venv python3 on PATH does not see python3-matplotlib.
+  candidates.push_back("/usr/bin/python3");
+  candidates.push_back("python3");
+  for (const auto& python : candidates) {
+    if (run_process({python, "-c", "import matplotlib"}).exit_code == 0) return python;
+  }
+  throw Error("drawing the report needs python3 with matplotlib, found in none of " +
+              join(candidates) +
+              ": install it with `apt-get install python3-matplotlib` (or set ACTLAB_PYTHON to a "
+              "python3 that has matplotlib)");
+}
+
+fs::path draw_script() {
+  std::error_code error;
+  const fs::path binary = fs::read_symlink("/proc/self/exe", error);
+  const std::vector<fs::path> candidates = {
+      binary.parent_path() / "report" / "draw_report.py",
+      fs::path(ACTLAB_SOURCE_DIR) / "src" / "report" / "draw_report.py"};
+  for (const auto& candidate : candidates) {
+    if (fs::exists(candidate)) return candidate;
+  }
+  throw Error(
+      fmt::format("the drawing script draw_report.py is in neither {} nor {}: rebuild "
+                  "actlab (the build copies it beside the binary)",
+                  candidates[0].string(), candidates[1].string()));
+}
+
+void draw_report(const fs::path& report_dir) {
+  const std::string python = find_matplotlib_python();
+  const auto result = run_process({python, draw_script().string(), report_dir.string()});
+  if (result.exit_code != 0) {
+    std::string last = result.output;
+    while (!last.empty() && last.back() == '\n') last.pop_back();
+    last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
+    throw Error(fmt::format("drawing the report failed ({} {}): {}", python, draw_script().string(),
+                            last.empty() ? "no output" : last));
+  }
+}
+
+}  // namespace actlab

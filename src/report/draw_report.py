@@ -1,0 +1,481 @@
+#!/usr/bin/env python3
+"""Draws an actlab report: REPORT_DIR/report.json -> figures (PNG + SVG) and REPORT_DIR/index.html.
+
+The numbers come only from report.json (written by `actlab report`, schema in docs/records.md);
+this script computes nothing but pixel positions, so a figure and the tables beside it show the
+same numbers. Usage: draw_report.py REPORT_DIR
+"""
+import html
+import json
+import math
+import os
+import re
+import sys
+import tempfile
+
+try:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm, Normalize
+    from matplotlib.ticker import MaxNLocator
+    import numpy as np
+except ImportError as error:  # the C++ side checks first; this is the fallback message
+    sys.exit(f"draw_report.py: {error}: install it with `apt-get install python3-matplotlib`")
+
+HEATMAP_TITLES = {
+    "dead_fraction": "dead fraction (channels with f' < 1e-8 everywhere)",
+    "sparsity": "sparsity (fraction of activations exactly 0)",
+    "saturation_fraction": "saturation (fraction with f' < 0.05 max f')",
+    "grad_act_rms": "grad_act_rms (RMS of dL/da, log scale)",
+}
+CURVE_LABELS = {"train_error": "training error", "test_error": "test error"}
+
+
+def values(sequence):
+    """A JSON list with nulls as a float array with NaN."""
+    return np.array([math.nan if v is None else v for v in sequence], dtype=float)
+
+
+def fmt(value, digits=4):
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def esc(value):
+    return html.escape(str(value))
+
+
+class Figures:
+    """Saves figures atomically as PNG (for the page) and SVG (for papers)."""
+
+    def __init__(self, out_dir):
+        self.out_dir = out_dir
+        os.makedirs(os.path.join(out_dir, "figures"), exist_ok=True)
+
+    def save(self, fig, stem):
+        paths = {}
+        for ext, options in (("png", {"dpi": 110}), ("svg", {})):
+            relative = f"figures/{stem}.{ext}"
+            target = os.path.join(self.out_dir, relative)
+            handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), suffix="." + ext)
+            os.close(handle)
+            fig.savefig(temporary, format=ext, bbox_inches="tight", **options)
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, target)
+            paths[ext] = relative
+        plt.close(fig)
+        return paths
+
+
+def finish(fig, title):
+    """A title above the panels, with room kept for it whatever the figure's height."""
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))
+
+
+def colours(count):
+    cmap = plt.get_cmap("tab10" if count <= 10 else "tab20")
+    return [cmap(i % cmap.N) for i in range(count)]
+
+
+def seeds_text(groups):
+    parts = []
+    for group in groups:
+        seeds = ", ".join(fmt(s) for s in group["seeds"])
+        parts.append(f"{group['label']} ({len(group['runs'])} runs, seeds {seeds})")
+    return "; ".join(parts)
+
+
+def panel_grid(count, width=4.2, height=3.2, ncols=3, **kwargs):
+    ncols = max(1, min(ncols, count))
+    nrows = math.ceil(count / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False,
+                             **kwargs)
+    for extra in axes.flat[count:]:
+        extra.set_visible(False)
+    return fig, axes.flat[:count]
+
+
+def draw_curves(source, figures, stem, band):
+    groups = source["groups"]
+    if not any(g["curves"]["position"] for g in groups):
+        return None
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8.2))
+    palette = colours(len(groups))
+    for column, metric in enumerate(("train_error", "test_error")):
+        for row, axis_kind in enumerate(("position", "seconds")):
+            ax = axes[row][column]
+            for colour, group in zip(palette, groups):
+                curves = group["curves"]
+                x = values(curves[axis_kind])
+                mean = values(curves[metric]["mean"])
+                ok = ~np.isnan(x) & ~np.isnan(mean)
+                if not ok.any():
+                    continue
+                ax.plot(x[ok], mean[ok], color=colour, lw=1.8, marker=".", label=group["label"])
+                ax.fill_between(x[ok], values(curves[metric]["min"])[ok],
+                                values(curves[metric]["max"])[ok], color=colour, alpha=0.18, lw=0)
+                for target in group["targets"]:
+                    if target["metric"] != metric:
+                        continue
+                    at = target["epoch_mean"] if axis_kind == "position" else target["seconds_mean"]
+                    if at is not None:
+                        ax.plot([at], [target["threshold"]], marker="v", ms=9, color=colour,
+                                markeredgecolor="black", zorder=5)
+            thresholds = sorted({t["threshold"] for g in groups for t in g["targets"]
+                                 if t["metric"] == metric})
+            for threshold in thresholds:
+                ax.axhline(threshold, color="grey", ls=":", lw=1)
+                ax.annotate(f"target {fmt(threshold)}", (1.0, threshold), xycoords=("axes fraction", "data"),
+                            xytext=(-4, 2), textcoords="offset points", ha="right", fontsize=8,
+                            color="dimgrey")
+            ax.set_xlabel("epoch" if axis_kind == "position" else "wall seconds (mean over seeds)")
+            if axis_kind == "position":
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_ylabel(CURVE_LABELS[metric])
+            ax.set_title(f"{CURVE_LABELS[metric]} against "
+                         f"{'epochs' if axis_kind == 'position' else 'wall time'}")
+            ax.set_ylim(bottom=0)
+            ax.grid(alpha=0.3)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(3, max(1, len(labels))),
+               bbox_to_anchor=(0.5, -0.02 - 0.025 * math.ceil(len(labels) / 3)), frameon=False)
+    finish(fig, f"{source['name']}: learning curves")
+    caption = (f"Training error (left) and test error (right) against epochs (top) and wall seconds "
+               f"(bottom) for the {len(groups)} groups of {esc(source['name'])}: line = mean over the "
+               f"group's runs, band = {esc(band)}. Dotted lines: convergence targets; ▼ marks the "
+               f"mean epoch (seconds) at which the group's runs reached a target, drawn only when "
+               f"every run reached it. Runs: {esc(seeds_text(groups))}.")
+    return figures.save(fig, stem), caption
+
+
+def draw_heatmap(source, figures, stem, field, log):
+    groups = [g for g in source["groups"] if g["layer_maps"]["epochs"] and g["layer_maps"].get(field)]
+    if not groups:
+        return None
+    matrices = [values(np.array(g["layer_maps"][field], dtype=object).ravel()).reshape(
+        len(g["layer_maps"][field]), -1) for g in groups]
+    finite = np.concatenate([m[np.isfinite(m) & ((m > 0) if log else True)] for m in matrices])
+    if finite.size == 0:
+        return None
+    if log:
+        norm = LogNorm(vmin=finite.min(), vmax=max(finite.max(), finite.min() * 1.0001))
+    else:
+        norm = Normalize(vmin=0, vmax=1)
+    fig, axes = panel_grid(len(groups), sharey=False)
+    image = None
+    cmap = plt.get_cmap("viridis").copy()
+    cmap.set_bad("lightgrey")
+    for number, (ax, group, matrix) in enumerate(zip(axes, groups, matrices)):
+        maps = group["layer_maps"]
+        shown = np.ma.masked_where(~np.isfinite(matrix) | ((matrix <= 0) if log else False), matrix)
+        image = ax.imshow(shown, origin="lower", aspect="auto", cmap=cmap, norm=norm,
+                          interpolation="nearest")
+        epochs = maps["epochs"]
+        step = max(1, len(epochs) // 8)
+        ax.set_xticks(range(0, len(epochs), step))
+        ax.set_xticklabels([str(e) for e in epochs[::step]])
+        layers = len(maps["layers"])
+        ystep = max(1, layers // 8)
+        ax.set_yticks(range(0, layers, ystep))
+        ax.set_xlabel("epoch")
+        if number % 3 == 0:
+            ax.set_ylabel("layer index (0 = first)")
+        ax.set_title(group["label"], fontsize=9)
+    finish(fig, f"{source['name']}: {HEATMAP_TITLES.get(field, field)}")
+    fig.colorbar(image, ax=list(axes), shrink=0.85, label=field + (" (log)" if log else ""))
+    caption = (f"{esc(HEATMAP_TITLES.get(field, field))} per activation layer (rows) and epoch-end "
+               f"probe (columns), one panel per group, mean over the group's runs; "
+               f"{'log colour scale, ' if log else 'colour scale 0 to 1, '}grey = not recorded. "
+               f"Runs: {esc(seeds_text(groups))}.")
+    return figures.save(fig, stem), caption
+
+
+def draw_gradient_flow(source, figures, stem, band):
+    groups = [g for g in source["groups"] if g["gradient_flow"]]
+    if not groups:
+        return None
+    fig, axes = panel_grid(len(groups), sharey=True)
+    for number, (ax, group) in enumerate(zip(axes, groups)):
+        flow = group["gradient_flow"]
+        index = values(flow["index"])
+        for when, colour in (("first", "tab:blue"), ("last", "tab:red")):
+            mean = values(flow[when]["mean"])
+            ok = np.isfinite(mean) & (mean > 0)
+            ax.plot(index[ok], mean[ok], marker="o", ms=4, color=colour,
+                    label=f"epoch {flow[when + '_epoch']}")
+            low, high = values(flow[when]["min"]), values(flow[when]["max"])
+            ax.fill_between(index[ok], low[ok], high[ok], color=colour, alpha=0.2, lw=0)
+        if flow["bound"]:
+            ax.plot(index, values(flow["bound"]), ls="--", color="black", lw=1,
+                    label=f"(max|f'|)^k, max|f'| = {fmt(flow['max_abs_derivative'], 3)}")
+        ax.set_yscale("log")
+        ax.set_xlabel("layer index (0 = first)")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if number % 3 == 0:
+            ax.set_ylabel("grad_act_rms (log)")
+        ax.set_title(group["label"], fontsize=9)
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=7)
+    finish(fig, f"{source['name']}: gradient flow")
+    caption = (f"grad_act_rms (RMS of dL/da on the probe images) against activation layer index, at "
+               f"the first and the last epoch-end probe, one panel per group, log scale; line = mean, "
+               f"band = {esc(band)}. Dashed: the derivative factor alone, (max|f'|)^k with k the "
+               f"number of activation layers between a layer and the last, anchored at the last "
+               f"layer's first-probe value (weights ignored; it is what the activation's slope "
+               f"allows, not a measurement). Runs: {esc(seeds_text(groups))}.")
+    return figures.save(fig, stem), caption
+
+
+def draw_depth_sweep(source, figures, stem):
+    series = source.get("depth_sweep")
+    if not series:
+        return None
+    fig, ax = plt.subplots(figsize=(7.5, 5))
+    for colour, s in zip(colours(len(series)), series):
+        depth = values(s["depth"])
+        for key, style, label in (("ratio_first", "o-", "first probe"),
+                                  ("ratio_last", "s:", "last probe")):
+            ratio = values(s[key])
+            ok = np.isfinite(ratio) & (ratio > 0)
+            ax.plot(depth[ok], ratio[ok], style, color=colour, label=f"{s['label']}: {label}")
+        bound = values(s["bound"])
+        ok = np.isfinite(bound) & (bound > 0)
+        if ok.any():
+            ax.plot(depth[ok], bound[ok], "--", color=colour, lw=1,
+                    label=f"{s['label']}: (max|f'|)^(L-1) = {fmt(s['max_abs_derivative'], 3)}^(L-1)")
+    ax.set_yscale("log")
+    ax.set_xlabel("depth")
+    ax.set_ylabel("grad_act_rms first layer / last layer (log)")
+    ax.set_title(f"{source['name']}: gradient reaching the first layer against depth")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    caption = ("Ratio of grad_act_rms at the first activation layer to the last, against the depth "
+               "axis, at the first and last epoch-end probe (ratio of the group means); dashed: "
+               "(max|f'|)^(L-1) for the L activation layers, the factor the activation's slope alone "
+               "allows.")
+    return figures.save(fig, stem), caption
+
+
+def draw_histograms(source, figures, stem):
+    groups = [g for g in source["groups"] if g["histograms"]]
+    if not groups:
+        return None
+    fig, axes = plt.subplots(len(groups), 2, figsize=(11, 3.0 * len(groups)), squeeze=False,
+                             sharex=True)
+    for row, group in enumerate(groups):
+        hist = group["histograms"]
+        bins = len(next(f for f in hist["fractions"][0] if f is not None))
+        centres = hist["low"] + (np.arange(bins) + 0.5) * (hist["high"] - hist["low"]) / bins
+        layers = len(hist["layers"])
+        cmap = plt.get_cmap("viridis")
+        for column, epoch in enumerate(hist["epochs"]):
+            ax = axes[row][column]
+            for index, fractions in enumerate(hist["fractions"][column]):
+                if fractions is None:
+                    continue
+                ax.plot(centres, fractions, color=cmap(index / max(1, layers - 1)), lw=1,
+                        label=hist["layers"][index] if layers <= 8 else None)
+            ax.set_title(f"{group['label']}: epoch {epoch}", fontsize=9)
+            ax.set_ylabel("fraction of values")
+            if layers <= 8:
+                ax.legend(fontsize=6)
+        axes[row][0].set_xlabel("pre-activation x")
+        axes[row][1].set_xlabel("pre-activation x")
+    finish(fig, f"{source['name']}: pre-activation histograms (colour: layer, dark = first)")
+    caption = ("Histograms of the pre-activation x per activation layer (colour from first, dark, to "
+               "last, light) at the first and last epoch-end probe, counts pooled over the group's "
+               f"runs, as fractions of all values (values outside [{fmt(groups[0]['histograms']['low'])}, "
+               f"{fmt(groups[0]['histograms']['high'])}] count in the total, not in a bin). "
+               f"Runs: {esc(seeds_text(groups))}.")
+    return figures.save(fig, stem), caption
+
+
+def draw_apart(source, figures, stem):
+    apart = [a for a in source["apart"] if a["curve"]["position"]]
+    if not apart:
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+    for colour, run in zip(colours(len(apart)), apart):
+        for ax, metric in zip(axes, ("train_error", "test_error")):
+            ax.plot(values(run["curve"]["position"]), values(run["curve"][metric]), marker=".",
+                    color=colour, label=f"{run['id']} ({run['reason']})")
+    for ax, metric in zip(axes, ("train_error", "test_error")):
+        ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel(CURVE_LABELS[metric])
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7)
+    finish(fig, f"{source['name']}: runs listed apart (not averaged into any group)")
+    caption = ("Each run that did not finish, diverged or belongs to an older grid, drawn on its own "
+               "as recorded; these runs are in no group, band or verdict.")
+    return figures.save(fig, stem), caption
+
+
+def figure_html(drawn):
+    if not drawn:
+        return ""
+    paths, caption = drawn
+    return (f'<figure><a href="{esc(paths["svg"])}"><img src="{esc(paths["png"])}" '
+            f'alt="{esc(caption[:80])}"></a><figcaption>{caption} '
+            f'<a href="{esc(paths["svg"])}">SVG</a></figcaption></figure>\n')
+
+
+def verdict_table(source):
+    if source.get("verdict_error"):
+        return f'<p class="error">Verdicts not computed: {esc(source["verdict_error"])}</p>'
+    rows = []
+    for v in source["verdicts"]:
+        interval = ("" if v["ci_low"] is None
+                    else f" [{fmt(v['ci_low'], 3)}, {fmt(v['ci_high'], 3)}]")
+        rows.append(
+            f"<tr class=\"{esc(v['outcome']).replace(' ', '-')}\"><td><b>{esc(v['outcome'])}</b></td>"
+            f"<td>{esc(v['says'])}{' (' + esc(v['scope']) + ')' if v['scope'] else ''}</td>"
+            f"<td><code>{esc(v['metric'])}</code></td>"
+            f"<td>{fmt(v['mean_a'])} (n={len(v['values_a'])})</td>"
+            f"<td>{fmt(v['mean_b'])} (n={len(v['values_b'])})</td>"
+            f"<td>{fmt(v['effect'], 3)}{interval}</td><td>{esc(v['expect'])}</td>"
+            f"<td>{esc(v['note'])}</td></tr>")
+    if not rows:
+        rows.append('<tr><td colspan="8">the experiment declares no verdict</td></tr>')
+    return ('<table class="verdicts"><tr><th>outcome</th><th>claim</th><th>metric</th>'
+            '<th>mean a</th><th>mean b</th><th>effect [95% CI]</th><th>expected</th><th>note</th>'
+            "</tr>\n" + "\n".join(rows) + "</table>\n")
+
+
+def group_table(source):
+    rows = []
+    for g in source["groups"]:
+        c = g["curves"]
+        last = lambda metric: (fmt(c[metric]["mean"][-1]) + f" [{fmt(c[metric]['min'][-1])}, "
+                               f"{fmt(c[metric]['max'][-1])}]") if c["position"] else "–"
+        targets = "; ".join(
+            f"{t['metric']} ≤ {fmt(t['threshold'])}: "
+            + (f"epoch {fmt(t['epoch_mean'], 3)}" if t["epoch_mean"] is not None else "not all")
+            + f" ({t['reached']}/{t['runs']})" for t in g["targets"])
+        rows.append(f"<tr><td>{esc(g['label'])}</td><td>{len(g['runs'])}</td>"
+                    f"<td>{esc(', '.join(fmt(s) for s in g['seeds']))}</td>"
+                    f"<td>{last('train_error')}</td><td>{last('test_error')}</td>"
+                    f"<td>{esc(targets)}</td></tr>")
+    return ('<table class="groups"><tr><th>group</th><th>runs</th><th>seeds</th>'
+            "<th>final training error, mean [min, max]</th><th>final test error, mean [min, max]</th>"
+            "<th>targets: mean epoch reached (runs reaching)</th></tr>\n" + "\n".join(rows)
+            + "</table>\n")
+
+
+def runs_table(source):
+    rows = []
+    for r in source["runs"]:
+        configuration = ", ".join(f"{k}={fmt(v)}" for k, v in r["config"].items())
+        p = r["provenance"]
+        o = r["outcome"]
+        kind = r["class"] if r["class"] == "finished" else f"{r['class']}: {r['reason']}"
+        rows.append(
+            f"<tr class=\"{esc(r['class'])}\"><td><code>{esc(r['id'])}</code></td><td>{esc(kind)}</td>"
+            f"<td>{esc(r['status'])}</td><td>{esc(r['group'] or '– (not averaged)')}</td>"
+            f"<td>{esc(configuration)}</td>"
+            f"<td>{esc(p['git_commit'])}</td><td>{esc(p['libtorch_version'])}</td>"
+            f"<td>{esc(p['device'])}</td><td>{fmt(o['epochs_completed'])}</td>"
+            f"<td>{fmt(o['final_test_error'])}</td><td>{fmt(o['best_test_error'])}</td>"
+            f"<td>{fmt(o['total_seconds'], 3)}</td></tr>")
+    common = ", ".join(f"{k}={fmt(v)}" for k, v in source["common_config"].items())
+    return ("<table class=\"runs\"><tr><th>run</th><th>class</th><th>status</th><th>group</th>"
+            "<th>configuration (where runs differ)</th><th>git commit</th><th>LibTorch</th>"
+            "<th>device</th><th>epochs</th><th>final test error</th><th>best test error</th>"
+            "<th>seconds</th></tr>\n" + "\n".join(rows) + "</table>\n"
+            f"<p class=\"common\"><b>Configuration shared by every run:</b> {esc(common)}</p>\n")
+
+
+STYLE = """
+body { font-family: sans-serif; margin: 2em auto; max-width: 1400px; padding: 0 1em; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.85em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; vertical-align: top; }
+th { background: #f0f0f0; }
+tr.HOLDS td:first-child { background: #d8f0d8; } tr.FAILS td:first-child { background: #f6d6d6; }
+tr.INCONCLUSIVE td:first-child { background: #f6eecb; }
+tr.apart, tr.diverged { background: #fbf3e6; }
+figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
+figcaption { font-size: 0.85em; color: #444; max-width: 1100px; }
+.error { color: #a00; } .meta { color: #555; font-size: 0.85em; } .common { font-size: 0.8em; }
+"""
+
+# Sets data-images and data-broken-images on <body> once every image has loaded or failed, so a
+# headless browser (or a person with the console) can check that no figure is broken.
+IMAGE_CHECK = """
+<script>
+window.addEventListener('load', function () {
+  var images = Array.prototype.slice.call(document.images);
+  var broken = images.filter(function (i) { return !i.complete || i.naturalWidth === 0; });
+  document.body.dataset.images = images.length;
+  document.body.dataset.brokenImages = broken.length;
+});
+</script>
+"""
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: draw_report.py REPORT_DIR (holding report.json from `actlab report`)")
+    out_dir = sys.argv[1]
+    with open(os.path.join(out_dir, "report.json")) as stream:
+        report = json.load(stream)
+    if report.get("schema") != "actlab-report/1":
+        sys.exit(f"{out_dir}/report.json is not an actlab-report/1 file: rerun `actlab report`")
+    plt.rcParams.update({"font.size": 9, "svg.fonttype": "none", "svg.hashsalt": "actlab"})
+    figures = Figures(out_dir)
+    band = report["band"]
+    made = report["generated_by"]
+    parts = [f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>actlab report: "
+             f"{esc(', '.join(s['name'] for s in report['sources']))}</title>"
+             f"<style>{STYLE}</style></head>\n<body>\n<h1>actlab report</h1>\n"
+             f"<p class=\"meta\">Made by actlab {esc(made['actlab_version'])} "
+             f"(commit {esc(made['git_commit'])}, LibTorch {esc(made['libtorch_version'])}) from "
+             f"report.json; bands are {esc(band)}. Click a figure for its SVG.</p>\n"]
+    for number, source in enumerate(report["sources"]):
+        prefix = f"{number}-" + re.sub(r"[^A-Za-z0-9_.-]", "_", source["name"])
+        parts.append(f"<h2>{esc(source['name'])}</h2>\n<p class=\"meta\">{esc(source['dir'])}; "
+                     f"{esc(source['grid_note'])}</p>\n")
+        experiment = source.get("experiment")
+        if experiment:
+            for key in ("claim", "source", "regime", "control"):
+                if experiment.get(key):
+                    parts.append(f"<p><b>{key}:</b> {esc(experiment[key])}</p>\n")
+        finished = sum(len(g["runs"]) for g in source["groups"])
+        parts.append(f"<h3>Verdicts</h3>\n<p class=\"meta\">Over the {finished} finished runs of the "
+                     f"current grid; 95% percentile bootstrap intervals over runs (seeds).</p>\n")
+        parts.append(verdict_table(source))
+        parts.append(f"<h3>Groups</h3>\n{group_table(source)}")
+        parts.append("<h3>Figures</h3>\n")
+        parts.append(figure_html(draw_curves(source, figures, prefix + "-curves", band)))
+        for heatmap in report["heatmaps"]:
+            parts.append(figure_html(draw_heatmap(source, figures, f"{prefix}-{heatmap['field']}",
+                                                  heatmap["field"], heatmap["log"])))
+        parts.append(figure_html(draw_gradient_flow(source, figures, prefix + "-gradient-flow", band)))
+        parts.append(figure_html(draw_depth_sweep(source, figures, prefix + "-depth")))
+        parts.append(figure_html(draw_histograms(source, figures, prefix + "-histograms")))
+        if source["apart"]:
+            parts.append(f"<h3>Runs listed apart ({len(source['apart'])})</h3>\n"
+                         "<p>Not finished, diverged or of an older grid: in no group, band or "
+                         "verdict.</p>\n")
+            parts.append(figure_html(draw_apart(source, figures, prefix + "-apart")))
+        parts.append(f"<h3>Runs</h3>\n{runs_table(source)}")
+    parts.append(IMAGE_CHECK + "</body></html>\n")
+    target = os.path.join(out_dir, "index.html")
+    handle, temporary = tempfile.mkstemp(dir=out_dir, suffix=".html")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write("".join(parts))
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, target)
+
+
+if __name__ == "__main__":
+    main()
