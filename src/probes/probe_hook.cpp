@@ -131,12 +131,8 @@ void ProbeHook::probe(const TrainingContext& context, int epoch, bool epoch_end)
   {
     ScopedTimer timer(probe_seconds_);
     ++probes_run_;
-<<<<<<< HEAD
     last_records_ = probe_layers(*context.model, probe_images_, probe_labels_, settings_, &memory_);
-=======
-    last_records_ = probe_layers(*context.model, probe_images_, probe_labels_, settings_);
     last_histograms_.clear();
->>>>>>> tboard
     std::vector<double> grad_means, ratio_means;
     if (epoch_end && steps_seen_ > 0) {
       const auto sums = layer_grad_norm_sum_.to(torch::kCPU, torch::kFloat64);
@@ -177,7 +173,6 @@ void ProbeHook::probe(const TrainingContext& context, int epoch, bool epoch_end)
             ratio_means.empty() ? nlohmann::json(nullptr) : nlohmann::json(ratio_means[i]);
       }
       if (record.contains("histogram")) {
-<<<<<<< HEAD
         // A non-finite layer has no histogram (null): no line.
         if (record["histogram"].is_object()) {
           nlohmann::json histogram = {{"epoch", epoch},
@@ -188,16 +183,8 @@ void ProbeHook::probe(const TrainingContext& context, int epoch, bool epoch_end)
                                       {"index", record["index"]}};
           histogram.update(record["histogram"]);
           histogram_lines_ += histogram.dump() + "\n";
+          last_histograms_.push_back(std::move(histogram));
         }
-=======
-        nlohmann::json histogram = {{"epoch", epoch},
-                                    {"step", context.step},
-                                    {"layer", record["layer"]},
-                                    {"index", record["index"]}};
-        histogram.update(record["histogram"]);
-        histogram_lines_ += histogram.dump() + "\n";
-        last_histograms_.push_back(std::move(histogram));
->>>>>>> tboard
         record.erase("histogram");
       }
       layer_lines_ += record.dump() + "\n";
