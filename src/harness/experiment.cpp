@@ -173,15 +173,26 @@ std::string folder_safe(const std::string& text) {
 // A table's string-or-scalar values as (key, value text) pairs, canonical.
 std::vector<std::pair<std::string, std::string>> filter_of(const Experiment& e,
                                                            const toml::table& table,
-                                                           const std::string& where) {
+                                                           const std::string& where,
+                                                           bool allow_arm_labels = false) {
   std::vector<std::pair<std::string, std::string>> filter;
   for (const auto& [key, node] : table) {
     const std::string k(key.str());
     static const std::vector<std::string> known = known_options();
+    auto is_axis = [&](const std::vector<Axis>& axes) {
+      return std::any_of(axes.begin(), axes.end(), [&](const Axis& a) { return a.key == k; });
+    };
+    bool axis = allow_arm_labels && is_axis(e.grid);
+    for (const auto& [name, profile] : e.profiles)
+      axis = axis || (allow_arm_labels && is_axis(profile.grid));
+    if (axis && std::find(known.begin(), known.end(), k) == known.end()) {
+      filter.emplace_back(k, value_text(e, node, k));  // an arm's label
+      continue;
+    }
     if (std::find(known.begin(), known.end(), k) == known.end()) {
       fail(e, line_of(node),
-           fmt::format("{} names '{}', which is no `actlab train` option: use an option name "
-                       "with underscores (e.g. activation, batch_norm, lr)",
+           fmt::format("{} names '{}', which is no `actlab train` option or grid axis: use an "
+                       "option name with underscores (e.g. activation, batch_norm, lr)",
                        where, k));
     }
     const std::string value = value_text(e, node, k);
@@ -274,7 +285,7 @@ VerdictSpec read_verdict(const Experiment& e, const toml::node& node) {
                        side));
     }
     (std::string(side) == "a" ? v.a : v.b) =
-        filter_of(e, *filter, fmt::format("[[verdict]] {}", side));
+        filter_of(e, *filter, fmt::format("[[verdict]] {}", side), /*allow_arm_labels=*/true);
   }
   if (const auto* per = (*table)["per"].as_array()) {
     for (const auto& element : *per) {

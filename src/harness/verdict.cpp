@@ -17,8 +17,13 @@ namespace actlab {
 
 namespace {
 
+// A run's value of `key`: its config.json field, else its grid value (an arm's label).
 std::string config_text(const RunResult& run, const std::string& key) {
-  if (!run.config.contains(key)) return "";
+  if (!run.config.contains(key)) {
+    if (run.run.contains("axes") && run.run["axes"].contains(key))
+      return run.run["axes"][key].get<std::string>();
+    return "";
+  }
   const auto& value = run.config[key];
   if (value.is_string()) return value.get<std::string>();
   if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
