@@ -13,11 +13,14 @@ using actlab::testing::count_lines;
 using actlab::testing::run_actlab;
 using actlab::testing::TempDir;
 
-TEST_CASE("actlab list shows 17 activations and 4 models", "[cli]") {
+TEST_CASE("actlab list shows 19 activations and 4 models", "[cli]") {
   const auto activations = run_actlab("list activations");
   CHECK(activations.exit_code == 0);
-  CHECK_THAT(activations.output, Catch::StartsWith("17 activations"));
+  CHECK_THAT(activations.output, Catch::StartsWith("19 activations"));
   CHECK_THAT(activations.output, Catch::Contains("scaled_sigmoid") && Catch::Contains("[0, 1]"));
+  CHECK_THAT(activations.output, Catch::Contains("centered_sigmoid") &&
+                                     Catch::Contains("bipolar_sigmoid") &&
+                                     Catch::Contains("[4.54e-05, 0.25]"));
   const auto models = run_actlab("list models");
   CHECK(models.exit_code == 0);
   for (const char* name : {"krizhevsky4", "plain", "vgg", "resnet"})
