@@ -26,6 +26,8 @@ TEST_CASE("actlab list shows 19 activations and 4 models", "[cli]") {
   for (const char* name : {"krizhevsky4", "plain", "vgg", "resnet"})
     CHECK_THAT(models.output, Catch::Contains(name));
   CHECK_THAT(models.output, Catch::Contains("conv1 5x5 3->32"));
+  CHECK_THAT(models.output, Catch::Contains("--preact") &&
+                                Catch::Contains("--zero-init-residual/--no-zero-init-residual"));
 }
 
 TEST_CASE("every command has --help", "[cli]") {
@@ -36,7 +38,8 @@ TEST_CASE("every command has --help", "[cli]") {
     CHECK_THAT(result.output, Catch::Contains("Usage") || Catch::Contains("usage"));
   }
   CHECK_THAT(run_actlab("train --help").output,
-             Catch::Contains("--activation") && Catch::Contains("--bias-init"));
+             Catch::Contains("--activation") && Catch::Contains("--bias-init") &&
+                 Catch::Contains("--init-stds") && Catch::Contains("gain=G"));
 }
 
 TEST_CASE("an unknown activation is a one-line error and a non-zero exit", "[cli]") {
