@@ -163,6 +163,7 @@ nlohmann::json RunResult::row() const {
       const std::string prefix = fmt::format("{}_{}", target["metric"].get<std::string>(),
                                              format_number(target["threshold"].get<double>()));
       row[prefix + "_epoch"] = target["epoch"];
+      row[prefix + "_position"] = target.value("position", nlohmann::json(nullptr));
       row[prefix + "_step"] = target["step"];
       row[prefix + "_images"] = target["images_seen"];
       row[prefix + "_seconds"] = target["seconds"];

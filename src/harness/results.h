@@ -16,8 +16,8 @@ struct RunResult {
   nlohmann::json summary = nlohmann::json::object();  // summary.json
   std::vector<nlohmann::json> epochs;                 // metrics.jsonl
   std::vector<nlohmann::json> layers;                 // layers.jsonl
-  // One flat row: run_id, experiment, status, every scalar of config and summary, and per
-  // target "<metric>_<value>_epoch|_step|_images|_seconds" (e.g. train_error_0.25_epoch).
+  // One flat row: run_id, experiment, status, every scalar of config and summary, and per target
+  // "<metric>_<value>_epoch|_position|_step|_images|_seconds" (e.g. train_error_0.25_epoch).
   nlohmann::json row() const;
 };
 

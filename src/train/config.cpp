@@ -45,6 +45,8 @@ TrainConfig resolve(TrainConfig config) {
           "--train-subset and --test-subset must be >= 0 (0 = whole split)");
   require(config.train_eval_images >= 0,
           "--train-eval-images must be >= 0 (0 = whole training set)");
+  require(config.evals_per_epoch >= 1,
+          fmt::format("--evals-per-epoch must be >= 1, got {}", config.evals_per_epoch));
   require(config.threads >= 0,
           fmt::format("--threads must be >= 0 (0 = all cores), got {}", config.threads));
   require(config.probe == "off" || config.probe == "cheap" || config.probe == "full",
@@ -80,6 +82,7 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"subset_seed", c.subset_seed},
       {"augment", c.augment},
       {"train_eval_images", c.train_eval_images},
+      {"evals_per_epoch", c.evals_per_epoch},
       {"epochs", c.epochs},
       {"batch_size", c.batch_size},
       {"optimizer", c.optimizer},

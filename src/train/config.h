@@ -23,6 +23,7 @@ struct TrainConfig {
   uint64_t subset_seed = 0;  // picks the subsets; fixed so that seeds compare on the same images
   bool augment = true;       // random crop (4-pixel zero padding) + horizontal flip
   int64_t train_eval_images = 10000;  // training images the per-epoch train error is measured on
+  int evals_per_epoch = 1;  // evaluations per epoch (train error, test error); N - 1 inside it
 
   // --- optimisation
   int epochs = 10;

@@ -23,6 +23,8 @@ nlohmann::json optional_json(const std::optional<double>& value) {
 
 nlohmann::json to_json(const EpochMetrics& m) {
   return {{"epoch", m.epoch},
+          {"position", m.position},
+          {"epoch_end", m.epoch_end},
           {"step", m.step},
           {"images_seen", m.images_seen},
           {"train_loss", m.train_loss},

@@ -62,6 +62,12 @@ void add_train_options(CLI::App& command, TrainConfig& c) {
                   "training images the per-epoch train error is measured on, 0 = all")
       ->capture_default_str()
       ->group("Data");
+  command
+      .add_option("--evals-per-epoch", c.evals_per_epoch,
+                  "evaluations (train and test error) per epoch; N > 1 adds N - 1 inside each "
+                  "epoch, so convergence targets resolve 1/N epoch")
+      ->capture_default_str()
+      ->group("Data");
 
   command.add_option("--epochs", c.epochs, "training epochs")
       ->capture_default_str()
