@@ -40,7 +40,7 @@ TEST_CASE("every command has --help", "[cli]") {
   CHECK_THAT(run_actlab("train --help").output,
              Catch::Contains("--activation") && Catch::Contains("--bias-init") &&
                  Catch::Contains("--init-stds") && Catch::Contains("--evals-per-epoch") &&
-                 Catch::Contains("gain=G"));
+                 Catch::Contains("--measure-activation-cost") && Catch::Contains("gain=G"));
 }
 
 TEST_CASE("an unknown activation is a one-line error and a non-zero exit", "[cli]") {

@@ -9,6 +9,7 @@
 #include "src/core/files.h"
 #include "src/core/spec.h"
 #include "src/probes/probe_hook.h"
+#include "src/train/activation_cost.h"
 #include "src/train/convergence.h"
 #include "src/train/device_data.h"
 #include "src/train/evaluation_schedule.h"
@@ -262,4 +263,42 @@ TEST_CASE("--evals-per-epoch N: N evaluations per epoch, targets at fractions, s
   CHECK(position < 1);
   CHECK(position > 0);
   CHECK(position != std::round(position));
+}
+
+TEST_CASE("activation cost: measured on the model's shapes, leaving the model and RNG as found",
+          "[unit][training]") {
+  torch::manual_seed(2);
+  ModelOptions options;
+  options.activation = "sigmoid";
+  options.batch_norm = true;
+  Network model = build_model("krizhevsky4", options);
+  std::vector<torch::Tensor> before;
+  for (const auto& t : model->parameters()) before.push_back(t.clone());
+  for (const auto& t : model->buffers()) before.push_back(t.clone());
+  torch::manual_seed(7);
+  const auto cost = measure_activation_cost(*model, "sigmoid", 8, torch::kCPU, 3);
+  const auto draw_after = torch::randn({4});
+  torch::manual_seed(7);
+  CHECK(torch::equal(draw_after, torch::randn({4})));  // the global generator was not used
+  size_t k = 0;
+  for (const auto& t : model->parameters()) {
+    CHECK(torch::equal(t, before[k++]));
+    CHECK_FALSE(t.grad().defined());
+  }
+  for (const auto& t : model->buffers()) CHECK(torch::equal(t, before[k++]));
+  CHECK(model->is_training());
+
+  CHECK(cost["activation"] == "sigmoid");
+  CHECK(cost["cost_activation_layers"] == 3);
+  // conv1, conv2, conv3 outputs before pooling: 32x32x32, 32x16x16, 64x8x8 per image.
+  CHECK(cost["cost_elements_per_step"] == 8 * (32 * 32 * 32 + 32 * 16 * 16 + 64 * 8 * 8));
+  for (const char* field :
+       {"activation_cost_ns_per_element", "relu_cost_ns_per_element", "activation_cost_vs_relu",
+        "step_forward_backward_seconds", "activation_share_of_step"}) {
+    CAPTURE(field);
+    CHECK(cost[field].get<double>() > 0);
+  }
+  CHECK(cost["activation_share_of_step"].get<double>() ==
+        Approx(cost["activation_seconds_per_step"].get<double>() /
+               cost["step_forward_backward_seconds"].get<double>()));
 }

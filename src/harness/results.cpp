@@ -158,6 +158,9 @@ nlohmann::json RunResult::row() const {
   for (const auto& [key, value] : summary.items()) {
     if (!value.is_structured()) row[key] = value;
   }
+  for (const auto& [key, value] : activation_cost.items()) {
+    if (!value.is_structured() && key != "activation") row[key] = value;
+  }
   if (summary.contains("targets")) {
     for (const auto& target : summary["targets"]) {
       const std::string prefix = fmt::format("{}_{}", target["metric"].get<std::string>(),
@@ -188,6 +191,7 @@ std::vector<RunResult> load_results(const fs::path& sweep_dir) {
     result.run = read_json_or_empty(folder / "run.json");
     result.config = read_json_or_empty(folder / "config.json");
     result.summary = read_json_or_empty(folder / "summary.json");
+    result.activation_cost = read_json_or_empty(folder / "activation_cost.json");
     result.epochs = read_jsonl(folder / "metrics.jsonl");
     result.layers = read_jsonl(folder / "layers.jsonl");
     results.push_back(std::move(result));

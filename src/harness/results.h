@@ -16,8 +16,11 @@ struct RunResult {
   nlohmann::json summary = nlohmann::json::object();  // summary.json
   std::vector<nlohmann::json> epochs;                 // metrics.jsonl
   std::vector<nlohmann::json> layers;                 // layers.jsonl
+  // activation_cost.json (--measure-activation-cost), an empty object when absent.
+  nlohmann::json activation_cost = nlohmann::json::object();
   // One flat row: run_id, experiment, status, every scalar of config and summary, and per target
-  // "<metric>_<value>_epoch|_position|_step|_images|_seconds" (e.g. train_error_0.25_epoch).
+  // "<metric>_<value>_epoch|_position|_step|_images|_seconds" (e.g. train_error_0.25_epoch), and
+  // the scalars of activation_cost.json but its "activation" (config.json's already).
   nlohmann::json row() const;
 };
 

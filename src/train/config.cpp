@@ -99,6 +99,7 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"device", c.device},
       {"threads", c.threads},
       {"bf16", c.bf16},
+      {"measure_activation_cost", c.measure_activation_cost},
       {"out_dir", c.out_dir},
       {"probe", c.probe},
       {"probe_images", c.probe_images},

@@ -45,6 +45,9 @@ struct TrainConfig {
   int threads = 0;              // CPU intra-op threads; 0 = all cores
   bool bf16 = false;            // bf16 autocast (CUDA only)
   std::string out_dir = "runs/train";
+  // Before training: the activation's forward + backward cost against relu's, side by side, and
+  // its share of a step (DIR/activation_cost.json).
+  bool measure_activation_cost = false;
 
   // --- probes (src/probes)
   std::string probe = "cheap";  // off | cheap | full (cheap: all but histograms and update ratios)

@@ -114,6 +114,11 @@ void add_train_options(CLI::App& command, TrainConfig& c) {
       ->capture_default_str()
       ->group("Execution");
   command.add_flag("--bf16", c.bf16, "bf16 autocast (CUDA only)")->group("Execution");
+  command
+      .add_flag("--measure-activation-cost", c.measure_activation_cost,
+                "before training, time the activation's forward + backward against relu's side "
+                "by side on the model's shapes, and its share of a step (activation_cost.json)")
+      ->group("Execution");
   command.add_option("--out", c.out_dir, "run folder: config.json, metrics.jsonl, summary.json")
       ->capture_default_str()
       ->group("Execution");
