@@ -183,6 +183,7 @@ TEST_CASE("a stop request ends the run as interrupted and keeps its records",
   TempDir dir;
   RunRecorder recorder(dir.path(), /*overwrite=*/false);
   const RunSummary summary = train(small_run(500, 2), {&stopper, &recorder});
+  clear_stop_request();  // later tests in this process train again
   CHECK(summary.status == "interrupted");
   CHECK(summary.steps == 1);
   CHECK(nlohmann::json::parse(read_file(dir / "summary.json"))["status"] == "interrupted");

@@ -69,6 +69,9 @@ void request_stop() {
 bool stop_requested() {
   return g_stop_requested;
 }
+void clear_stop_request() {
+  g_stop_requested = false;
+}
 
 void install_interrupt_handler() {
   std::signal(SIGINT, handle_interrupt);

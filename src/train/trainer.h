@@ -10,6 +10,8 @@ namespace actlab {
 // Asks the running loop to stop after its current step (the run is recorded as interrupted).
 void request_stop();
 bool stop_requested();
+// Withdraws a stop request (tests that stop one run and train another in the same process).
+void clear_stop_request();
 // SIGINT/SIGTERM call request_stop(); a second Ctrl-C kills the process as usual.
 void install_interrupt_handler();
 
