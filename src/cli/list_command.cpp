@@ -20,10 +20,10 @@ void print_activations() {
       parameters.push_back(
           fmt::format("{}={} ({})", p.name, format_number(p.default_value), p.help));
     }
-    fmt::print("  {:<15} f(x) = {}\n", a.name, a.formula);
-    fmt::print("  {:<15} f'(x) in [{:.4g}, {:.4g}]   default init: {}\n", "", low, high,
+    fmt::print("  {:<16} f(x) = {}\n", a.name, a.formula);
+    fmt::print("  {:<16} f'(x) in [{:.4g}, {:.4g}]   default init: {}\n", "", low, high,
                a.default_init);
-    if (!parameters.empty()) fmt::print("  {:<15} parameters: {}\n", "", join(parameters, "; "));
+    if (!parameters.empty()) fmt::print("  {:<16} parameters: {}\n", "", join(parameters, "; "));
   }
 }
 
