@@ -51,6 +51,18 @@ ModelOptions resolve_model_options(const std::string& model, ModelOptions option
   if (!definition.uses_skip && !options.skip) {
     throw Error(fmt::format("model '{}' has no shortcuts to turn off: drop --no-skip", model));
   }
+  if (!definition.uses_preact && options.preact) {
+    throw Error(fmt::format("model '{}' has no pre-activation variant: drop --preact", model));
+  }
+  if (!options.zero_init_residual) {
+    options.zero_init_residual = definition.uses_skip && options.skip && !options.batch_norm;
+  } else if (*options.zero_init_residual && !(definition.uses_skip && options.skip)) {
+    // Without shortcuts a zeroed branch end would cut the signal: every output would be constant.
+    throw Error(fmt::format(
+        "--zero-init-residual needs residual branches with shortcuts; model '{}'{} has none: drop "
+        "--zero-init-residual",
+        model, definition.uses_skip ? " with --no-skip" : ""));
+  }
   if (definition.check_depth) {
     const std::string problem = definition.check_depth(options.depth);
     if (!problem.empty()) {
@@ -68,7 +80,12 @@ Network build_model(const std::string& model, ModelOptions options) {
   options = resolve_model_options(model, options);
   Network network = model_registry().get(model).build(options);
   const auto& activation = activation_registry().get(parse_spec(options.activation, "").name);
-  initialize_weights(*network, options.init, activation.default_init, options.bias_init);
+  initialize_weights(*network, options.init, activation.default_init, options.bias_init,
+                     options.init_stds);
+  if (*options.zero_init_residual) {
+    torch::NoGradGuard no_grad;
+    for (auto& tensor : network->residual_branch_ends()) tensor.zero_();
+  }
   return network;
 }
 

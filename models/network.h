@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,10 +19,17 @@ struct ModelOptions {
   std::string activation = "relu";  // activation spec, e.g. "leaky_relu:slope=0.1"
   bool batch_norm = false;          // conv -> batch norm -> activation
   std::string init = "auto";        // auto | kaiming | xavier | lecun | torch | normal:std=S
+                                    // (each takes gain=G, see models/init.h)
+  std::vector<double> init_stds;    // Gaussian std per weighted layer, forward order; empty = init
   double bias_init = 0.0;           // bias before each activation (batch norm's shift when on)
   int depth = 0;                    // layers (plain) or the variant (vgg 11/13/16, resnet 6n+2)
   int width = 0;                    // channels of the first stage; 0 = the model's default
   bool skip = true;                 // resnet: identity shortcuts on/off
+  bool preact = false;              // resnet: pre-activation blocks (He et al. 2016b)
+  // resnet: zero the last layer of every residual branch, so each block starts as its shortcut.
+  // Unset = auto: on exactly for resnet with shortcuts and without batch norm, which otherwise
+  // diverges at its default learning rate; resolve_model_options sets it.
+  std::optional<bool> zero_init_residual;
   int num_classes = 10;
 };
 
@@ -39,16 +47,20 @@ class NetworkImpl : public torch::nn::Module {
   std::vector<ActivationLayer> activation_layers() const;
   // Number of learnable scalars.
   int64_t parameter_count() const;
+  // The tensors that scale each residual branch's output (last conv, or last batch norm's weight
+  // and shift): zeroed, every block starts as its shortcut. Empty for nets without residuals.
+  virtual std::vector<torch::Tensor> residual_branch_ends() const { return {}; }
 };
 using Network = std::shared_ptr<NetworkImpl>;
 
 struct ModelDefinition {
   std::string name;
-  std::string summary;     // one line
-  std::string layers;      // the exact layer list, printed by `actlab list models`
-  int default_depth = 0;   // 0: the model has a fixed depth
-  int default_width = 0;   // 0: the model has fixed widths
-  bool uses_skip = false;  // accepts skip on/off
+  std::string summary;       // one line
+  std::string layers;        // the exact layer list, printed by `actlab list models`
+  int default_depth = 0;     // 0: the model has a fixed depth
+  int default_width = 0;     // 0: the model has fixed widths
+  bool uses_skip = false;    // accepts skip on/off and zero_init_residual (has residual branches)
+  bool uses_preact = false;  // accepts preact
   std::function<std::string(int depth)> check_depth;  // "" when valid, else the fix
   std::function<Network(const ModelOptions&)> build;  // options already resolved
 };

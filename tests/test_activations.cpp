@@ -32,11 +32,26 @@ double sigmoid(double x) {
 
 }  // namespace
 
-TEST_CASE("the registry holds the 17 activations the suite compares", "[unit][activations]") {
-  const std::vector<std::string> expected = {
-      "relu",     "leaky_relu", "prelu",       "elu",       "selu",           "gelu",
-      "silu",     "mish",       "softplus",    "sigmoid",   "scaled_sigmoid", "tanh",
-      "hardtanh", "relu6",      "hardsigmoid", "hardswish", "identity"};
+TEST_CASE("the registry holds the 19 activations the suite compares", "[unit][activations]") {
+  const std::vector<std::string> expected = {"relu",
+                                             "leaky_relu",
+                                             "prelu",
+                                             "elu",
+                                             "selu",
+                                             "gelu",
+                                             "silu",
+                                             "mish",
+                                             "softplus",
+                                             "sigmoid",
+                                             "scaled_sigmoid",
+                                             "centered_sigmoid",
+                                             "bipolar_sigmoid",
+                                             "tanh",
+                                             "hardtanh",
+                                             "relu6",
+                                             "hardsigmoid",
+                                             "hardswish",
+                                             "identity"};
   CHECK(activation_registry().names() == expected);
 }
 
@@ -69,6 +84,8 @@ TEST_CASE("activation values match their closed forms", "[unit][activations]") {
     CHECK(value_at("softplus:beta=2", x) == Approx(std::log1p(std::exp(2 * x)) / 2));
     CHECK(value_at("sigmoid", x) == Approx(sigmoid(x)));
     CHECK(value_at("scaled_sigmoid:k=2", x) == Approx(sigmoid(2 * x)));
+    CHECK(value_at("centered_sigmoid", x) == Approx(sigmoid(x) - 0.5).margin(1e-12));
+    CHECK(value_at("bipolar_sigmoid", x) == Approx(std::tanh(x / 2)).margin(1e-12));
     CHECK(value_at("tanh", x) == Approx(std::tanh(x)).margin(1e-12));
     CHECK(value_at("hardtanh", x) == Approx(std::clamp(x, -1.0, 1.0)));
     CHECK(value_at("relu6", 3 * x) == Approx(std::clamp(3 * x, 0.0, 6.0)));
@@ -101,6 +118,18 @@ TEST_CASE("sigmoid's derivative peaks at 1/4 at x = 0, scaled sigmoid's at k/4",
     CHECK(scaled.derivative(x).max().item<double>() == Approx(k / 4));
   }
   CHECK(sampled_derivative_range("scaled_sigmoid").second == Approx(1.0));
+}
+
+TEST_CASE("centered_sigmoid has sigmoid's derivative; bipolar_sigmoid twice it",
+          "[unit][activations]") {
+  const auto x = torch::linspace(-10, 10, 2001, torch::kFloat64);
+  const auto sigmoid_derivative = ActivationImpl("sigmoid").derivative(x);
+  CHECK(torch::equal(ActivationImpl("centered_sigmoid").derivative(x), sigmoid_derivative));
+  CHECK(torch::allclose(ActivationImpl("bipolar_sigmoid").derivative(x), 2 * sigmoid_derivative));
+  // Zero-centred: f(0) = 0 and odd, unlike sigmoid.
+  CHECK(value_at("centered_sigmoid", 0.0) == 0.0);
+  CHECK(value_at("centered_sigmoid", -1.5) == Approx(-value_at("centered_sigmoid", 1.5)));
+  CHECK(sampled_derivative_range("bipolar_sigmoid").second == Approx(0.5));
 }
 
 TEST_CASE("relu'(0) is 0 as LibTorch's autograd computes it", "[unit][activations]") {

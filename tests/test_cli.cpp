@@ -13,16 +13,21 @@ using actlab::testing::count_lines;
 using actlab::testing::run_actlab;
 using actlab::testing::TempDir;
 
-TEST_CASE("actlab list shows 17 activations and 4 models", "[cli]") {
+TEST_CASE("actlab list shows 19 activations and 4 models", "[cli]") {
   const auto activations = run_actlab("list activations");
   CHECK(activations.exit_code == 0);
-  CHECK_THAT(activations.output, Catch::StartsWith("17 activations"));
+  CHECK_THAT(activations.output, Catch::StartsWith("19 activations"));
   CHECK_THAT(activations.output, Catch::Contains("scaled_sigmoid") && Catch::Contains("[0, 1]"));
+  CHECK_THAT(activations.output, Catch::Contains("centered_sigmoid") &&
+                                     Catch::Contains("bipolar_sigmoid") &&
+                                     Catch::Contains("[4.54e-05, 0.25]"));
   const auto models = run_actlab("list models");
   CHECK(models.exit_code == 0);
   for (const char* name : {"krizhevsky4", "plain", "vgg", "resnet"})
     CHECK_THAT(models.output, Catch::Contains(name));
   CHECK_THAT(models.output, Catch::Contains("conv1 5x5 3->32"));
+  CHECK_THAT(models.output, Catch::Contains("--preact") &&
+                                Catch::Contains("--zero-init-residual/--no-zero-init-residual"));
 }
 
 TEST_CASE("every command has --help", "[cli]") {
@@ -33,7 +38,9 @@ TEST_CASE("every command has --help", "[cli]") {
     CHECK_THAT(result.output, Catch::Contains("Usage") || Catch::Contains("usage"));
   }
   CHECK_THAT(run_actlab("train --help").output,
-             Catch::Contains("--activation") && Catch::Contains("--bias-init"));
+             Catch::Contains("--activation") && Catch::Contains("--bias-init") &&
+                 Catch::Contains("--init-stds") && Catch::Contains("--evals-per-epoch") &&
+                 Catch::Contains("--measure-activation-cost") && Catch::Contains("gain=G"));
 }
 
 TEST_CASE("an unknown activation is a one-line error and a non-zero exit", "[cli]") {

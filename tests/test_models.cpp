@@ -1,7 +1,10 @@
 #include <torch/torch.h>
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "models/network.h"
+#include "models/residual_blocks.h"
 #include "src/core/error.h"
 
 using namespace actlab;
@@ -142,4 +145,161 @@ TEST_CASE("bad model options are errors that name the fix", "[unit][models]") {
   CHECK_THROWS_WITH(build_model("krizhevsky4", bad_init),
                     Catch::Contains("unknown init 'orthogonal'"));
   CHECK_THROWS_AS(build_model("plain", options_with("sigmoidd", false)), Error);
+}
+
+namespace {
+
+ResidualBlock block_named(const Network& network, const std::string& name) {
+  for (const auto& item : network->named_modules()) {
+    if (item.key() == name) return std::dynamic_pointer_cast<ResidualBlockImpl>(item.value());
+  }
+  return nullptr;
+}
+
+double initial_loss(const Network& network) {
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(11);
+  const auto images = torch::randn({64, 3, 32, 32});
+  const auto labels = torch::arange(64) % 10;
+  return torch::cross_entropy_loss(network->forward(images), labels).item<double>();
+}
+
+}  // namespace
+
+TEST_CASE("pre-activation resnet: shapes, layer names, gradient reaches the first conv",
+          "[unit][models]") {
+  const bool batch_norm = GENERATE(false, true);
+  const bool zero_init = GENERATE(false, true);
+  CAPTURE(batch_norm, zero_init);
+  ModelOptions options = options_with("relu", batch_norm, 20);
+  options.preact = true;
+  options.zero_init_residual = zero_init;
+  Network network = build_model("resnet", options);
+  const auto scores = network->forward(torch::randn({4, 3, 32, 32}));
+  CHECK(scores.sizes() == torch::IntArrayRef({4, 10}));
+  const auto layers = network->activation_layers();
+  REQUIRE(layers.size() == 3 * 3 * 2 + 1);
+  CHECK(layers.front().name == "stage1.block1.act1");
+  CHECK(layers.back().name == "final.act");
+  const auto named = network->named_parameters();
+  CHECK(named.contains("stage1.block1.bn1.weight") == batch_norm);
+  CHECK(named.contains("final.bn.weight") == batch_norm);
+  CHECK_FALSE(named.contains("stem.bn.weight"));
+  torch::cross_entropy_loss(scores, torch::arange(4)).backward();
+  const auto stem_grad = named["stem.conv.weight"].grad();
+  REQUIRE(stem_grad.defined());
+  CHECK(stem_grad.norm().item<double>() > 0);
+}
+
+TEST_CASE("pre-activation blocks put nothing after the addition", "[unit][models]") {
+  ModelOptions options = options_with("sigmoid", false, 20);
+  options.preact = true;
+  options.zero_init_residual = true;
+  Network network = build_model("resnet", options);
+  // Zeroed branch: the block is exactly its shortcut, even for sigmoid (no activation after +).
+  const auto x = torch::randn({2, 16, 32, 32});
+  CHECK(torch::equal(block_named(network, "stage1.block2")->forward(x), x));
+  CHECK(
+      torch::equal(block_named(network, "stage2.block1")->forward(x), option_a_shortcut(x, 2, 16)));
+}
+
+TEST_CASE("zero-init residual: every block starts as its shortcut", "[unit][models]") {
+  const bool batch_norm = GENERATE(false, true);
+  CAPTURE(batch_norm);
+  ModelOptions options = options_with("relu", batch_norm, 20);
+  options.zero_init_residual = true;
+  Network network = build_model("resnet", options);
+  network->eval();
+  torch::NoGradGuard no_grad;
+  // Block inputs come out of a ReLU: non-negative, so act2(shortcut) = shortcut.
+  const auto x = torch::relu(torch::randn({2, 16, 32, 32}));
+  const auto y = torch::relu(torch::randn({2, 32, 16, 16}));
+  CHECK(torch::equal(block_named(network, "stage1.block1")->forward(x), x));
+  CHECK(
+      torch::equal(block_named(network, "stage2.block1")->forward(x), option_a_shortcut(x, 2, 16)));
+  CHECK(torch::equal(block_named(network, "stage2.block2")->forward(y), y));
+  options.zero_init_residual = false;
+  Network plain_init = build_model("resnet", options);
+  plain_init->eval();
+  CHECK_FALSE(torch::allclose(block_named(plain_init, "stage1.block1")->forward(x), x));
+}
+
+TEST_CASE("ResNet-20 without batch norm starts near ln 10 by default, far above without zero init",
+          "[unit][models]") {
+  torch::manual_seed(0);
+  ModelOptions options = options_with("relu", false, 20);
+  const ModelOptions resolved = resolve_model_options("resnet", options);
+  REQUIRE(resolved.zero_init_residual.has_value());
+  CHECK(*resolved.zero_init_residual);
+  CHECK_FALSE(*resolve_model_options("resnet", options_with("relu", true, 20)).zero_init_residual);
+  CHECK_FALSE(
+      *resolve_model_options("krizhevsky4", options_with("relu", false)).zero_init_residual);
+  const double loss = initial_loss(build_model("resnet", options));
+  CHECK(loss == Approx(std::log(10.0)).margin(0.3));
+  options.zero_init_residual = false;
+  torch::manual_seed(0);
+  CHECK(initial_loss(build_model("resnet", options)) > 5);
+
+  ModelOptions no_skip = options_with("relu", false, 20);
+  no_skip.skip = false;
+  CHECK_FALSE(*resolve_model_options("resnet", no_skip).zero_init_residual);
+  no_skip.zero_init_residual = true;
+  CHECK_THROWS_WITH(build_model("resnet", no_skip), Catch::Contains("--no-skip"));
+  ModelOptions plain = options_with("relu", false, 5);
+  plain.zero_init_residual = true;
+  CHECK_THROWS_WITH(build_model("plain", plain), Catch::Contains("drop --zero-init-residual"));
+  plain.zero_init_residual.reset();
+  plain.preact = true;
+  CHECK_THROWS_WITH(build_model("plain", plain), Catch::Contains("drop --preact"));
+}
+
+TEST_CASE("--init-stds sets each weighted layer's std (cuda-convnet layers-18pct)",
+          "[unit][models]") {
+  torch::manual_seed(0);
+  ModelOptions options = options_with("relu", false);
+  options.init_stds = {1e-4, 1e-2, 2e-2, 5e-2};
+  Network network = build_model("krizhevsky4", options);
+  const auto named = network->named_parameters();
+  CHECK(named["conv1.conv.weight"].std().item<double>() == Approx(1e-4).epsilon(0.05));
+  CHECK(named["conv2.conv.weight"].std().item<double>() == Approx(1e-2).epsilon(0.05));
+  CHECK(named["conv3.conv.weight"].std().item<double>() == Approx(2e-2).epsilon(0.05));
+  CHECK(named["classifier.weight"].std().item<double>() == Approx(5e-2).epsilon(0.05));
+  CHECK(named["conv1.conv.weight"].mean().item<double>() == Approx(0).margin(1e-5));
+
+  options.init_stds = {1e-4, 1e-2, 1e-2};
+  CHECK_THROWS_WITH(build_model("krizhevsky4", options),
+                    Catch::Contains("3 values") && Catch::Contains("4 weighted layers") &&
+                        Catch::Contains("conv1.conv, conv2.conv, conv3.conv, classifier"));
+  options.init_stds = {1e-4, 1e-2, 1e-2, 1e-2};
+  options.init = "xavier";
+  CHECK_THROWS_WITH(build_model("krizhevsky4", options), Catch::Contains("drop --init"));
+  options.init = "auto";
+  options.init_stds = {1e-4, -1, 1e-2, 1e-2};
+  CHECK_THROWS_WITH(build_model("krizhevsky4", options), Catch::Contains(">= 0"));
+}
+
+TEST_CASE("init gain: sigmoid(4x) with weights / 4 is sigmoid at init; the classifier keeps its",
+          "[unit][models]") {
+  const auto images = torch::randn({8, 3, 32, 32});
+  ModelOptions sigmoid = options_with("sigmoid", false);
+  torch::manual_seed(5);
+  Network reference = build_model("krizhevsky4", sigmoid);
+  ModelOptions scaled = options_with("scaled_sigmoid:k=4", false);
+  scaled.init = "auto:gain=0.25";  // auto = xavier for the sigmoid family
+  torch::manual_seed(5);
+  Network quartered = build_model("krizhevsky4", scaled);
+  CHECK(torch::allclose(reference->forward(images), quartered->forward(images), 1e-5, 1e-6));
+  const auto a = reference->named_parameters();
+  const auto b = quartered->named_parameters();
+  CHECK(torch::allclose(b["conv2.conv.weight"], a["conv2.conv.weight"] * 0.25));
+  CHECK(torch::equal(b["classifier.weight"], a["classifier.weight"]));
+
+  sigmoid.init = "xavier:gain=4";
+  torch::manual_seed(5);
+  Network quadrupled = build_model("krizhevsky4", sigmoid);
+  CHECK(torch::allclose(quadrupled->named_parameters()["conv1.conv.weight"],
+                        a["conv1.conv.weight"] * 4));
+  CHECK_FALSE(torch::allclose(quadrupled->forward(images), reference->forward(images)));
+  sigmoid.init = "xavier:gian=4";
+  CHECK_THROWS_WITH(build_model("krizhevsky4", sigmoid), Catch::Contains("gain"));
 }

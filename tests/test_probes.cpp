@@ -63,6 +63,37 @@ TEST_CASE("layers bind to the conv/linear that feeds them and the one that consu
   CHECK(bind_layers(*k4)[2].consumer_name == "classifier");
 }
 
+TEST_CASE("pre-activation resnet layers bind and probe like the others", "[unit][probes]") {
+  const bool batch_norm = GENERATE(false, true);
+  CAPTURE(batch_norm);
+  ModelOptions options = plain_options("relu", 20, batch_norm, 0, 8);
+  options.preact = true;
+  options.zero_init_residual = false;  // zeroed conv2s would give act2 layers no gradient
+  Network resnet = build_model("resnet", options);
+  const auto layers = bind_layers(*resnet);
+  REQUIRE(layers.size() == 19);
+  CHECK(layers[0].name == "stage1.block1.act1");
+  CHECK(layers[0].feeding_name == "stem.conv");
+  CHECK(layers[0].consumer_name == "stage1.block1.conv1");
+  CHECK(layers[1].name == "stage1.block1.act2");
+  CHECK(layers[1].feeding_name == "stage1.block1.conv1");
+  CHECK(layers[1].consumer_name == "stage1.block1.conv2");
+  CHECK(layers[2].feeding_name == "stage1.block1.conv2");
+  CHECK(layers.back().name == "final.act");
+  CHECK(layers.back().feeding_name == "stage3.block3.conv2");
+  CHECK(layers.back().consumer_name == "classifier");
+
+  torch::manual_seed(1);
+  const auto records = probe(resnet, torch::randn({10, 3, 32, 32}), ProbeLevel::kCheap);
+  REQUIRE(records.size() == 19);
+  for (const auto& record : records) {
+    CAPTURE(record.at("layer").get<std::string>());
+    CHECK(std::isfinite(field(record, "grad_act_rms")));
+    CHECK(field(record, "grad_act_rms") > 0);
+    CHECK(field(record, "act_std") > 0);
+  }
+}
+
 TEST_CASE("hand-built cases: bias -100 kills every ReLU, none of the leaky ones",
           "[unit][probes]") {
   torch::manual_seed(0);

@@ -1,11 +1,18 @@
 #include <torch/torch.h>
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "src/core/error.h"
 #include "src/core/files.h"
+#include "src/core/spec.h"
+#include "src/probes/probe_hook.h"
+#include "src/train/activation_cost.h"
+#include "src/train/convergence.h"
 #include "src/train/device_data.h"
+#include "src/train/evaluation_schedule.h"
 #include "src/train/optimizer.h"
 #include "src/train/run_recorder.h"
 #include "src/train/trainer.h"
@@ -176,6 +183,7 @@ TEST_CASE("a stop request ends the run as interrupted and keeps its records",
   TempDir dir;
   RunRecorder recorder(dir.path(), /*overwrite=*/false);
   const RunSummary summary = train(small_run(500, 2), {&stopper, &recorder});
+  clear_stop_request();  // later tests in this process train again
   CHECK(summary.status == "interrupted");
   CHECK(summary.steps == 1);
   CHECK(nlohmann::json::parse(read_file(dir / "summary.json"))["status"] == "interrupted");
@@ -187,4 +195,111 @@ TEST_CASE("a run folder that holds a run is not overwritten by accident", "[unit
   std::ofstream(dir / "summary.json") << "{}";
   CHECK_THROWS_WITH(RunRecorder(dir.path(), false), Catch::Contains("--overwrite"));
   CHECK_NOTHROW(RunRecorder(dir.path(), true));
+}
+
+TEST_CASE("evaluations inside an epoch: after the first step past each k/N", "[unit][training]") {
+  auto steps_with_evaluation = [](int64_t steps_per_epoch, int evals_per_epoch) {
+    std::vector<int64_t> steps;
+    for (int64_t s = 1; s <= steps_per_epoch; ++s) {
+      if (evaluates_mid_epoch(s, steps_per_epoch, evals_per_epoch)) steps.push_back(s);
+    }
+    return steps;
+  };
+  CHECK(steps_with_evaluation(10, 1).empty());
+  CHECK(steps_with_evaluation(10, 2) == std::vector<int64_t>{5});
+  CHECK(steps_with_evaluation(10, 4) == std::vector<int64_t>{3, 5, 8});
+  CHECK(steps_with_evaluation(390, 10).size() == 9);
+  // More evaluations than steps: one after every step but the last (the epoch end has its own).
+  CHECK(steps_with_evaluation(3, 20) == std::vector<int64_t>{1, 2});
+  TrainConfig config;
+  config.evals_per_epoch = 0;
+  CHECK_THROWS_WITH(resolve(config), Catch::Contains("--evals-per-epoch must be >= 1"));
+}
+
+TEST_CASE("--evals-per-epoch N: N evaluations per epoch, targets at fractions, same training",
+          "[data][integration][training]") {
+  REQUIRE(actlab::testing::have_cifar10());
+  TrainConfig config = small_run(640, 2);  // 5 steps of 128 per epoch
+  config.probe_images = 50;
+  config.probe_same_sign_images = 4;
+  MetricsLog once;
+  train(config, {&once});
+  config.evals_per_epoch = 5;
+  TempDir dir;
+  MetricsLog fine;
+  ProbeHook probes(dir.path(), stdout);
+  train(config, {&fine, &probes});
+
+  REQUIRE(fine.metrics.size() == 1 + 2 * 5);
+  for (size_t i = 1; i < fine.metrics.size(); ++i) {
+    CAPTURE(i);
+    CHECK(fine.metrics[i].position == Approx(0.2 * static_cast<double>(i)));
+    CHECK(fine.metrics[i].position > fine.metrics[i - 1].position);
+    CHECK(fine.metrics[i].step == static_cast<int64_t>(i));
+    CHECK(fine.metrics[i].epoch_end == (i % 5 == 0));
+    CHECK(fine.metrics[i].epoch == static_cast<int>((i + 4) / 5));
+  }
+  // Evaluating changes nothing about training: the epoch ends agree with the 1-per-epoch run.
+  REQUIRE(once.metrics.size() == 3);
+  for (size_t e = 0; e < 3; ++e) {
+    CHECK(fine.metrics[e * 5].train_loss == once.metrics[e].train_loss);
+    CHECK(fine.metrics[e * 5].test_error == once.metrics[e].test_error);
+    CHECK(fine.metrics[e * 5].train_loss_running == once.metrics[e].train_loss_running);
+  }
+  // Probes stay at epoch ends: epochs 0, 1, 2.
+  std::set<int> probed_epochs;
+  for (const auto& line : split(read_file(dir / "layers.jsonl"), '\n'))
+    probed_epochs.insert(nlohmann::json::parse(line)["epoch"].get<int>());
+  CHECK(probed_epochs == std::set<int>{0, 1, 2});
+
+  // A threshold first met inside epoch 1 resolves to its fractional position.
+  double lowest = 1;
+  for (size_t i = 1; i < 5; ++i) lowest = std::min(lowest, fine.metrics[i].train_error);
+  REQUIRE(lowest < fine.metrics[0].train_error);
+  const auto result = convergence_json(fine.metrics, {{"train_error", lowest}});
+  const auto& target = result["targets"][0];
+  CHECK(target["reached"] == true);
+  CHECK(target["epoch"] == 1);
+  const double position = target["position"].get<double>();
+  CHECK(position < 1);
+  CHECK(position > 0);
+  CHECK(position != std::round(position));
+}
+
+TEST_CASE("activation cost: measured on the model's shapes, leaving the model and RNG as found",
+          "[unit][training]") {
+  torch::manual_seed(2);
+  ModelOptions options;
+  options.activation = "sigmoid";
+  options.batch_norm = true;
+  Network model = build_model("krizhevsky4", options);
+  std::vector<torch::Tensor> before;
+  for (const auto& t : model->parameters()) before.push_back(t.clone());
+  for (const auto& t : model->buffers()) before.push_back(t.clone());
+  torch::manual_seed(7);
+  const auto cost = measure_activation_cost(*model, "sigmoid", 8, torch::kCPU, 3);
+  const auto draw_after = torch::randn({4});
+  torch::manual_seed(7);
+  CHECK(torch::equal(draw_after, torch::randn({4})));  // the global generator was not used
+  size_t k = 0;
+  for (const auto& t : model->parameters()) {
+    CHECK(torch::equal(t, before[k++]));
+    CHECK_FALSE(t.grad().defined());
+  }
+  for (const auto& t : model->buffers()) CHECK(torch::equal(t, before[k++]));
+  CHECK(model->is_training());
+
+  CHECK(cost["activation"] == "sigmoid");
+  CHECK(cost["cost_activation_layers"] == 3);
+  // conv1, conv2, conv3 outputs before pooling: 32x32x32, 32x16x16, 64x8x8 per image.
+  CHECK(cost["cost_elements_per_step"] == 8 * (32 * 32 * 32 + 32 * 16 * 16 + 64 * 8 * 8));
+  for (const char* field :
+       {"activation_cost_ns_per_element", "relu_cost_ns_per_element", "activation_cost_vs_relu",
+        "step_forward_backward_seconds", "activation_share_of_step"}) {
+    CAPTURE(field);
+    CHECK(cost[field].get<double>() > 0);
+  }
+  CHECK(cost["activation_share_of_step"].get<double>() ==
+        Approx(cost["activation_seconds_per_step"].get<double>() /
+               cost["step_forward_backward_seconds"].get<double>()));
 }

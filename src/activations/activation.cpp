@@ -20,6 +20,8 @@ const Registry<ActivationDefinition>& activation_registry() {
     r.add(activations::softplus());
     r.add(activations::sigmoid());
     r.add(activations::scaled_sigmoid());
+    r.add(activations::centered_sigmoid());
+    r.add(activations::bipolar_sigmoid());
     r.add(activations::tanh());
     r.add(activations::hardtanh());
     r.add(activations::relu6());

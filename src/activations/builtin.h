@@ -20,6 +20,8 @@ ActivationDefinition mish();
 ActivationDefinition softplus();
 ActivationDefinition sigmoid();
 ActivationDefinition scaled_sigmoid();
+ActivationDefinition centered_sigmoid();
+ActivationDefinition bipolar_sigmoid();
 ActivationDefinition tanh();
 ActivationDefinition hardtanh();
 ActivationDefinition relu6();

@@ -20,22 +20,25 @@ void print_activations() {
       parameters.push_back(
           fmt::format("{}={} ({})", p.name, format_number(p.default_value), p.help));
     }
-    fmt::print("  {:<15} f(x) = {}\n", a.name, a.formula);
-    fmt::print("  {:<15} f'(x) in [{:.4g}, {:.4g}]   default init: {}\n", "", low, high,
+    fmt::print("  {:<16} f(x) = {}\n", a.name, a.formula);
+    fmt::print("  {:<16} f'(x) in [{:.4g}, {:.4g}]   default init: {}\n", "", low, high,
                a.default_init);
-    if (!parameters.empty()) fmt::print("  {:<15} parameters: {}\n", "", join(parameters, "; "));
+    if (!parameters.empty()) fmt::print("  {:<16} parameters: {}\n", "", join(parameters, "; "));
   }
 }
 
 void print_models() {
-  fmt::print("{} models (all take --activation, --batch-norm, --init, --bias-init):\n\n",
-             model_registry().all().size());
+  fmt::print(
+      "{} models (all take --activation, --batch-norm, --init, --init-stds, --bias-init):\n\n",
+      model_registry().all().size());
   for (const auto& m : model_registry().all()) {
     fmt::print("  {:<12} {}\n", m.name, m.summary);
     std::vector<std::string> options;
     if (m.default_depth) options.push_back(fmt::format("--depth (default {})", m.default_depth));
     if (m.default_width) options.push_back(fmt::format("--width (default {})", m.default_width));
     if (m.uses_skip) options.push_back("--skip/--no-skip");
+    if (m.uses_preact) options.push_back("--preact");
+    if (m.uses_skip) options.push_back("--zero-init-residual/--no-zero-init-residual");
     if (!options.empty()) fmt::print("  {:<12} options: {}\n", "", join(options));
     fmt::print("  {:<12} layers: {}\n\n", "", m.layers);
   }

@@ -5,6 +5,7 @@
 #include "src/cli/commands.h"
 #include "src/probes/probe_hook.h"
 #include "src/tensorboard/tensorboard_hook.h"
+#include "src/train/activation_cost.h"
 #include "src/train/progress.h"
 #include "src/train/run_recorder.h"
 #include "src/train/train_options.h"
@@ -22,6 +23,8 @@ Action add_train_command(CLI::App& app) {
     RunRecorder recorder(resolved.out_dir, resolved.overwrite);
     ProgressPrinter progress;
     std::vector<TrainingHook*> hooks = {&recorder, &progress};
+    std::optional<ActivationCostHook> cost;
+    if (resolved.measure_activation_cost) hooks.push_back(&cost.emplace(resolved.out_dir));
     std::optional<ProbeHook> probes;
     if (resolved.probe != "off") hooks.push_back(&probes.emplace(resolved.out_dir));
     std::optional<TensorBoardHook> tensorboard;  // after the hooks whose records it mirrors

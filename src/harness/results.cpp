@@ -141,11 +141,15 @@ nlohmann::json RunResult::row() const {
     if (!value.is_structured()) row[key] = value;
   }
   if (summary.contains("status")) row["diverged"] = summary["status"] == "diverged" ? 1 : 0;
+  for (const auto& [key, value] : activation_cost.items()) {
+    if (!value.is_structured() && key != "activation") row[key] = value;
+  }
   if (summary.contains("targets")) {
     for (const auto& target : summary["targets"]) {
       const std::string prefix = fmt::format("{}_{}", target["metric"].get<std::string>(),
                                              format_number(target["threshold"].get<double>()));
       row[prefix + "_epoch"] = target["epoch"];
+      row[prefix + "_position"] = target.value("position", nlohmann::json(nullptr));
       row[prefix + "_step"] = target["step"];
       row[prefix + "_images"] = target["images_seen"];
       row[prefix + "_seconds"] = target["seconds"];
@@ -178,6 +182,7 @@ RunResult load_run(const fs::path& folder) {
   result.epochs = read_jsonl(folder / "metrics.jsonl");
   result.layers = read_jsonl(folder / "layers.jsonl");
   result.gradients = read_jsonl(folder / "gradients.jsonl");
+  result.activation_cost = read_json_or_empty(folder / "activation_cost.json");
   return result;
 }
 

@@ -17,8 +17,11 @@ struct RunResult {
   std::vector<nlohmann::json> epochs;                 // metrics.jsonl
   std::vector<nlohmann::json> layers;                 // layers.jsonl
   std::vector<nlohmann::json> gradients;              // gradients.jsonl
-  // One flat row: run_id, experiment, status, every scalar of config and summary, and per
-  // target "<metric>_<value>_epoch|_step|_images|_seconds" (e.g. train_error_0.25_epoch).
+  // activation_cost.json (--measure-activation-cost), an empty object when absent.
+  nlohmann::json activation_cost = nlohmann::json::object();
+  // One flat row: run_id, experiment, status, every scalar of config and summary, and per target
+  // "<metric>_<value>_epoch|_position|_step|_images|_seconds" (e.g. train_error_0.25_epoch), and
+  // the scalars of activation_cost.json but its "activation" (config.json's already).
   nlohmann::json row() const;
 };
 

@@ -124,6 +124,7 @@ void ProbeHook::after_step(const TrainingContext& context) {
 }
 
 void ProbeHook::on_evaluation(const TrainingContext& context, const EpochMetrics& metrics) {
+  if (!metrics.epoch_end) return;  // --evals-per-epoch: probes stay at epoch ends
   probe(context, metrics.epoch, /*epoch_end=*/true);
 }
 

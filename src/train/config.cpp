@@ -45,6 +45,8 @@ TrainConfig resolve(TrainConfig config) {
           "--train-subset and --test-subset must be >= 0 (0 = whole split)");
   require(config.train_eval_images >= 0,
           "--train-eval-images must be >= 0 (0 = whole training set)");
+  require(config.evals_per_epoch >= 1,
+          fmt::format("--evals-per-epoch must be >= 1, got {}", config.evals_per_epoch));
   require(config.threads >= 0,
           fmt::format("--threads must be >= 0 (0 = all cores), got {}", config.threads));
   require(config.probe == "off" || config.probe == "cheap" || config.probe == "full",
@@ -71,12 +73,16 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"depth", m.depth},
       {"width", m.width},
       {"skip", m.skip},
+      {"preact", m.preact},
+      {"zero_init_residual", m.zero_init_residual.value_or(false)},
+      {"init_stds", m.init_stds},
       {"data_dir", c.data_dir},
       {"train_subset", c.train_subset},
       {"test_subset", c.test_subset},
       {"subset_seed", c.subset_seed},
       {"augment", c.augment},
       {"train_eval_images", c.train_eval_images},
+      {"evals_per_epoch", c.evals_per_epoch},
       {"epochs", c.epochs},
       {"batch_size", c.batch_size},
       {"optimizer", c.optimizer},
@@ -93,6 +99,7 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"device", c.device},
       {"threads", c.threads},
       {"bf16", c.bf16},
+      {"measure_activation_cost", c.measure_activation_cost},
       {"out_dir", c.out_dir},
       {"tensorboard", c.tensorboard},
       {"probe", c.probe},

@@ -23,6 +23,7 @@ struct TrainConfig {
   uint64_t subset_seed = 0;  // picks the subsets; fixed so that seeds compare on the same images
   bool augment = true;       // random crop (4-pixel zero padding) + horizontal flip
   int64_t train_eval_images = 10000;  // training images the per-epoch train error is measured on
+  int evals_per_epoch = 1;  // evaluations per epoch (train error, test error); N - 1 inside it
 
   // --- optimisation
   int epochs = 10;
@@ -45,6 +46,9 @@ struct TrainConfig {
   bool bf16 = false;            // bf16 autocast (CUDA only)
   std::string out_dir = "runs/train";
   bool tensorboard = false;  // also write a TensorBoard event file into out_dir (sweeps: on)
+  // Before training: the activation's forward + backward cost against relu's, side by side, and
+  // its share of a step (DIR/activation_cost.json).
+  bool measure_activation_cost = false;
 
   // --- probes (src/probes)
   std::string probe = "cheap";  // off | cheap | full (cheap: all but histograms and update ratios)

@@ -44,12 +44,13 @@ nlohmann::json convergence_json(const std::vector<EpochMetrics>& metrics,
   for (const auto& target : targets) {
     nlohmann::json entry = {{"metric", target.metric}, {"threshold", target.threshold},
                             {"reached", false},        {"epoch", nullptr},
-                            {"step", nullptr},         {"images_seen", nullptr},
-                            {"seconds", nullptr}};
+                            {"position", nullptr},     {"step", nullptr},
+                            {"images_seen", nullptr},  {"seconds", nullptr}};
     for (const auto& m : metrics) {
       if (metric_value(m, target.metric) <= target.threshold) {
         entry["reached"] = true;
         entry["epoch"] = m.epoch;
+        entry["position"] = m.position;
         entry["step"] = m.step;
         entry["images_seen"] = m.images_seen;
         entry["seconds"] = m.seconds;
@@ -62,7 +63,7 @@ nlohmann::json convergence_json(const std::vector<EpochMetrics>& metrics,
   double area = 0;
   for (size_t i = 1; i < metrics.size(); ++i) {
     area += 0.5 * (metrics[i].train_error + metrics[i - 1].train_error) *
-            (metrics[i].epoch - metrics[i - 1].epoch);
+            (metrics[i].position - metrics[i - 1].position);
   }
   result["train_error_auc"] = area;
   return result;

@@ -18,9 +18,11 @@ struct ConvergenceTarget {
 ConvergenceTarget parse_target(const std::string& text);
 
 // For each target, the first evaluation that reached it: {"metric", "threshold", "reached",
-// "epoch", "step", "images_seen", "seconds"} (nulls when never reached). Evaluations happen after
-// whole epochs and nothing is interpolated between them. Also "train_error_auc": the area under
-// the training-error curve over epochs (trapezoids from epoch 0), lower = faster.
+// "epoch", "position", "step", "images_seen", "seconds"} (nulls when never reached). Evaluations
+// happen after whole epochs, and every 1/N epoch with --evals-per-epoch N ("position" is then
+// fractional, "epoch" the epoch being trained); nothing is interpolated between them. Also
+// "train_error_auc": the area under the training-error curve over positions (trapezoids from 0),
+// lower = faster.
 nlohmann::json convergence_json(const std::vector<EpochMetrics>& metrics,
                                 const std::vector<ConvergenceTarget>& targets);
 

@@ -14,9 +14,12 @@ namespace actlab {
 
 class DeviceImages;
 
-// One evaluation: before the first step (epoch 0) and after every epoch.
+// One evaluation: before the first step (epoch 0), after every epoch and, with evals_per_epoch
+// N > 1, N - 1 times inside each epoch (epoch_end false).
 struct EpochMetrics {
-  int epoch = 0;
+  int epoch = 0;            // epochs completed (epoch end), or the epoch being trained (inside)
+  double position = 0;      // fractional epochs trained: epoch - 1 + steps of it / steps per epoch
+  bool epoch_end = true;    // false for the evaluations inside an epoch
   int64_t step = 0;         // optimizer steps taken so far
   int64_t images_seen = 0;  // training images processed so far
   double train_loss = 0;    // eval mode, no augmentation, on train_eval_images training images
@@ -25,7 +28,7 @@ struct EpochMetrics {
   std::optional<double> train_error_running;  // augmentation, weights moving); none at epoch 0
   double test_loss = 0;
   double test_error = 0;
-  double lr = 0;                 // learning rate at the end of the epoch
+  double lr = 0;                 // learning rate at the end of the epoch (or at the evaluation)
   double seconds = 0;            // wall time since the start of training
   double images_per_second = 0;  // training throughput of this epoch (0 at epoch 0)
   int64_t clipped_steps = 0;     // steps whose gradient norm was clipped, this epoch

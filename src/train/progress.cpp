@@ -78,15 +78,18 @@ void ProgressPrinter::on_evaluation(const TrainingContext& context, const EpochM
   clear_live_line();
   const int epochs = context.config.epochs;
   std::string speed, eta;
-  if (m.epoch > 0) {
-    speed = fmt::format("  {:>6.0f} img/s", m.images_per_second);
-    eta = fmt::format("  ETA {}", format_duration(m.seconds / m.epoch * (epochs - m.epoch)));
+  if (m.epoch_end && m.epoch > 0) speed = fmt::format("  {:>6.0f} img/s", m.images_per_second);
+  if (m.position > 0) {
+    eta = fmt::format("  ETA {}", format_duration(m.seconds / m.position * (epochs - m.position)));
   }
+  // Evaluations inside an epoch (--evals-per-epoch) show the fractional position.
+  const std::string label =
+      m.epoch_end ? fmt::format("{}", m.epoch) : fmt::format("{:.2f}", m.position);
   fmt::print(
       stream_,
       "epoch {:>{}}/{}  train_loss {:.4f}  train_err {:.4f}  test_loss {:.4f}  test_err {:.4f}"
       "  lr {:.4g}{}  elapsed {}{}\n",
-      m.epoch, fmt::formatted_size("{}", epochs), epochs, m.train_loss, m.train_error, m.test_loss,
+      label, fmt::formatted_size("{}", epochs), epochs, m.train_loss, m.train_error, m.test_loss,
       m.test_error, m.lr, speed, format_duration(m.seconds), eta);
   std::fflush(stream_);
 }

@@ -23,6 +23,8 @@ nlohmann::json optional_json(const std::optional<double>& value) {
 
 nlohmann::json to_json(const EpochMetrics& m) {
   return {{"epoch", m.epoch},
+          {"position", m.position},
+          {"epoch_end", m.epoch_end},
           {"step", m.step},
           {"images_seen", m.images_seen},
           {"train_loss", m.train_loss},
@@ -63,7 +65,7 @@ RunRecorder::RunRecorder(fs::path dir, bool overwrite) : dir_(std::move(dir)) {
   std::error_code error;
   // An overwritten run must not leave files of the old one behind (e.g. probes now off).
   for (const char* name : {"config.json", "metrics.jsonl", "summary.json", "layers.jsonl",
-                           "histograms.jsonl", "gradients.jsonl"}) {
+                           "histograms.jsonl", "gradients.jsonl", "activation_cost.json"}) {
     fs::remove(dir_ / name, error);
   }
   for (const auto& entry : fs::directory_iterator(dir_, error)) {

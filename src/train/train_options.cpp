@@ -22,7 +22,21 @@ void add_train_options(CLI::App& command, TrainConfig& c) {
   command.add_option("--width", m.width, "channels of the first stage")->group("Model");
   command.add_flag("--skip,!--no-skip", m.skip, "resnet shortcuts on (default) or off")
       ->group("Model");
+  command.add_flag("--preact", m.preact, "resnet: pre-activation blocks (He et al. 2016b)")
+      ->group("Model");
+  command
+      .add_flag_function(
+          "--zero-init-residual,!--no-zero-init-residual",
+          [&m](int64_t count) { m.zero_init_residual = count > 0; },
+          "resnet: zero the last layer of each residual branch (default: on without batch norm)")
+      ->group("Model");
   command.add_option("--init", m.init, init_help())->capture_default_str()->group("Model");
+  command
+      .add_option("--init-stds", m.init_stds,
+                  "Gaussian std per weighted layer in forward order, replacing --init, e.g. "
+                  "krizhevsky4 as cuda-convnet: 1e-4,1e-2,1e-2,1e-2")
+      ->delimiter(',')
+      ->group("Model");
   command
       .add_option("--bias-init", m.bias_init, "bias before each activation (e.g. -3 kills ReLUs)")
       ->capture_default_str()
@@ -46,6 +60,12 @@ void add_train_options(CLI::App& command, TrainConfig& c) {
   command
       .add_option("--train-eval-images", c.train_eval_images,
                   "training images the per-epoch train error is measured on, 0 = all")
+      ->capture_default_str()
+      ->group("Data");
+  command
+      .add_option("--evals-per-epoch", c.evals_per_epoch,
+                  "evaluations (train and test error) per epoch; N > 1 adds N - 1 inside each "
+                  "epoch, so convergence targets resolve 1/N epoch")
       ->capture_default_str()
       ->group("Data");
 
@@ -94,6 +114,11 @@ void add_train_options(CLI::App& command, TrainConfig& c) {
       ->capture_default_str()
       ->group("Execution");
   command.add_flag("--bf16", c.bf16, "bf16 autocast (CUDA only)")->group("Execution");
+  command
+      .add_flag("--measure-activation-cost", c.measure_activation_cost,
+                "before training, time the activation's forward + backward against relu's side "
+                "by side on the model's shapes, and its share of a step (activation_cost.json)")
+      ->group("Execution");
   command.add_option("--out", c.out_dir, "run folder: config.json, metrics.jsonl, summary.json")
       ->capture_default_str()
       ->group("Execution");

@@ -11,6 +11,7 @@
 #include "src/core/error.h"
 #include "src/core/random.h"
 #include "src/train/device_data.h"
+#include "src/train/evaluation_schedule.h"
 #include "src/train/optimizer.h"
 
 namespace actlab {
@@ -67,6 +68,9 @@ void request_stop() {
 }
 bool stop_requested() {
   return g_stop_requested;
+}
+void clear_stop_request() {
+  g_stop_requested = false;
 }
 
 void install_interrupt_handler() {
@@ -147,11 +151,14 @@ RunSummary train(const TrainConfig& config, const std::vector<TrainingHook*>& ho
     metrics.test_loss = on_test.loss;
     metrics.test_error = on_test.error;
     metrics.seconds = seconds_since(start);
-    summary.final_test_error = on_test.error;
-    summary.final_train_error = on_train.error;
-    if (on_test.error < summary.best_test_error || context.epoch == 0) {
-      summary.best_test_error = on_test.error;
-      summary.best_epoch = context.epoch;
+    if (metrics.epoch_end) {
+      metrics.position = context.epoch;
+      summary.final_test_error = on_test.error;
+      summary.final_train_error = on_train.error;
+      if (on_test.error < summary.best_test_error || context.epoch == 0) {
+        summary.best_test_error = on_test.error;
+        summary.best_epoch = context.epoch;
+      }
     }
     for (auto* hook : hooks) hook->on_evaluation(context, metrics);
   };
@@ -169,6 +176,7 @@ RunSummary train(const TrainConfig& config, const std::vector<TrainingHook*>& ho
     auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
     auto wrong = torch::zeros_like(loss_sum);
     int64_t epoch_images = 0, clipped = 0;
+    double evaluation_seconds = 0;  // inside the epoch (--evals-per-epoch), not training time
     double lr = config.lr;
     for (int64_t batch = 0; batch < steps_per_epoch; ++batch) {
       if (stop_requested()) {
@@ -210,9 +218,19 @@ RunSummary train(const TrainConfig& config, const std::vector<TrainingHook*>& ho
       epoch_images += indices.size(0);
       loss_sum += loss.detach().to(torch::kFloat64) * indices.size(0);
       wrong += logits.detach().argmax(1).ne(labels).sum().to(torch::kFloat64);
+      if (evaluates_mid_epoch(batch + 1, steps_per_epoch, config.evals_per_epoch)) {
+        const auto evaluation_start = Clock::now();
+        EpochMetrics inside;
+        inside.epoch_end = false;
+        inside.position = epoch - 1 + static_cast<double>(batch + 1) / steps_per_epoch;
+        inside.images_seen = images_seen + epoch_images;
+        inside.lr = lr;
+        record_evaluation(inside);  // evaluate() puts the model back in training mode
+        evaluation_seconds += seconds_since(evaluation_start);
+      }
     }
     compat::synchronize_cuda();
-    const double train_seconds = seconds_since(epoch_start);
+    const double train_seconds = seconds_since(epoch_start) - evaluation_seconds;
     images_seen += epoch_images;
     summary.clipped_steps += clipped;
     if (summary.status != "running") break;
