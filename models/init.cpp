@@ -68,9 +68,15 @@ void check_layer_stds(const std::vector<double>& layer_stds, const Spec& spec,
 
 void initialize_weights(torch::nn::Module& model, const std::string& init,
                         const std::string& activation_default, double bias_init,
-                        const std::vector<double>& layer_stds) {
+                        const std::vector<double>& layer_stds, int bias_init_from) {
   Spec spec = parse_spec(init, "init");
   const auto layers = weighted_layers(model);
+  if (bias_init_from < 0 || bias_init_from >= static_cast<int>(layers.size())) {
+    throw Error(
+        fmt::format("--bias-init-from {} is not a layer index: the model has {} weighted "
+                    "layers (0 to {})",
+                    bias_init_from, layers.size(), layers.size() - 1));
+  }
   if (!layer_stds.empty()) check_layer_stds(layer_stds, spec, layers);
   if (spec.name == "auto") spec.name = activation_default;
   std::vector<ParameterInfo> accepted = {
@@ -103,10 +109,14 @@ void initialize_weights(torch::nn::Module& model, const std::string& init,
     } else {
       torch::nn::init::normal_(weight, 0.0, layer_stds[i]);
     }
-    if (bias.defined()) bias.fill_(is_classifier ? 0.0 : bias_init);
+    if (bias.defined())
+      bias.fill_(is_classifier || static_cast<int>(i) < bias_init_from ? 0.0 : bias_init);
   }
   for (const auto& item : model.named_modules()) {
     if (auto* bn = item.value()->as<torch::nn::BatchNorm2d>()) {
+      if (bias_init_from > 0) {
+        throw Error("--bias-init-from needs biases before the activations: drop --batch-norm");
+      }
       bn->weight.fill_(1.0);
       bn->bias.fill_(bias_init);
     }

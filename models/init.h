@@ -20,9 +20,13 @@ namespace actlab {
 // `layer_stds`, when not empty, replaces `init` for the weights: the i-th weighted layer in forward
 // order (registration order) gets N(0, layer_stds[i]^2), as cuda-convnet's per-layer initW; its
 // size must equal the number of weighted layers, and `init` must then be "auto".
+//
+// `bias_init_from` > 0 applies `bias_init` only to the weighted layers from that index on
+// (forward order), the others' biases starting at 0: late units killed, early ones left alone.
+// It needs biases (no batch norm).
 void initialize_weights(torch::nn::Module& model, const std::string& init,
                         const std::string& activation_default, double bias_init,
-                        const std::vector<double>& layer_stds = {});
+                        const std::vector<double>& layer_stds = {}, int bias_init_from = 0);
 
 // The init names accepted, for help texts and errors.
 const char* init_help();

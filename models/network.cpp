@@ -81,7 +81,7 @@ Network build_model(const std::string& model, ModelOptions options) {
   Network network = model_registry().get(model).build(options);
   const auto& activation = activation_registry().get(parse_spec(options.activation, "").name);
   initialize_weights(*network, options.init, activation.default_init, options.bias_init,
-                     options.init_stds);
+                     options.init_stds, options.bias_init_from);
   if (*options.zero_init_residual) {
     torch::NoGradGuard no_grad;
     for (auto& tensor : network->residual_branch_ends()) tensor.zero_();

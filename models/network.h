@@ -22,6 +22,7 @@ struct ModelOptions {
                                     // (each takes gain=G, see models/init.h)
   std::vector<double> init_stds;    // Gaussian std per weighted layer, forward order; empty = init
   double bias_init = 0.0;           // bias before each activation (batch norm's shift when on)
+  int bias_init_from = 0;           // bias_init only from this weighted layer on (0 = all)
   int depth = 0;                    // layers (plain) or the variant (vgg 11/13/16, resnet 6n+2)
   int width = 0;                    // channels of the first stage; 0 = the model's default
   bool skip = true;                 // resnet: identity shortcuts on/off

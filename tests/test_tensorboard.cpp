@@ -11,10 +11,13 @@
 #include <sstream>
 
 #include "src/core/files.h"
+#include "src/harness/results.h"
 #include "src/tensorboard/crc32c.h"
 #include "src/tensorboard/event_file.h"
 #include "src/tensorboard/summary.h"
 #include "tests/helpers.h"
+
+using actlab::read_jsonl;  // the records reader the tables use
 
 using actlab::read_file;
 using actlab::testing::run_actlab;
@@ -73,14 +76,6 @@ TEST_CASE("masked CRCs and event records are byte-exact with TensorBoard's Pytho
 }
 
 namespace {
-
-std::vector<nlohmann::json> read_jsonl(const fs::path& path) {
-  std::vector<nlohmann::json> records;
-  std::istringstream lines(read_file(path));
-  std::string line;
-  while (std::getline(lines, line)) records.push_back(nlohmann::json::parse(line));
-  return records;
-}
 
 std::vector<fs::path> event_files(const fs::path& dir) {
   std::vector<fs::path> files;

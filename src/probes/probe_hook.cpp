@@ -221,6 +221,10 @@ void ProbeHook::probe(const TrainingContext& context, int epoch, bool epoch_end)
   }
 }
 
+void ProbeHook::on_finish(const TrainingContext&, const RunSummary&) {
+  write_files();
+}
+
 void ProbeHook::write_files() {
   write_file_atomic(dir_ / "layers.jsonl", layer_lines_);
   write_file_atomic(dir_ / "gradients.jsonl", gradient_lines_);

@@ -23,6 +23,8 @@ class ProbeHook : public TrainingHook {
   void after_backward(const TrainingContext& context, const torch::Tensor& loss) override;
   void after_step(const TrainingContext& context) override;
   void on_evaluation(const TrainingContext& context, const EpochMetrics& metrics) override;
+  // Writes what was gathered since the last probe (per-step gradient norms up to a divergence).
+  void on_finish(const TrainingContext& context, const RunSummary& summary) override;
 
   // Wall seconds spent probing: all of it, in probe passes (epoch-end and K-step), and in the
   // per-step gradient statistics.

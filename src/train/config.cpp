@@ -70,6 +70,7 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"batch_norm", m.batch_norm},
       {"init", m.init},
       {"bias_init", m.bias_init},
+      {"bias_init_from", m.bias_init_from},
       {"depth", m.depth},
       {"width", m.width},
       {"skip", m.skip},

@@ -41,6 +41,12 @@ void add_train_options(CLI::App& command, TrainConfig& c) {
       .add_option("--bias-init", m.bias_init, "bias before each activation (e.g. -3 kills ReLUs)")
       ->capture_default_str()
       ->group("Model");
+  command
+      .add_option("--bias-init-from", m.bias_init_from,
+                  "apply --bias-init only from this weighted layer on (forward order; 0 = all): "
+                  "kill late units, leave early ones")
+      ->capture_default_str()
+      ->group("Model");
 
   command.add_option("--data", c.data_dir, "prepared CIFAR-10 folder (`actlab data prepare`)")
       ->capture_default_str()
