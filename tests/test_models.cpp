@@ -131,6 +131,29 @@ TEST_CASE("weight init follows the activation family and bias init is applied", 
   CHECK(torch::all(gaussian->named_parameters()["stage1.layer2.bn.bias"] == -3).item<bool>());
 }
 
+TEST_CASE("--bias-init-from kills only the late layers' units", "[unit][models]") {
+  ModelOptions options = options_with("relu", false, 8);
+  options.width = 16;
+  options.bias_init = -3;
+  options.bias_init_from = 4;
+  Network net = build_model("plain", options);
+  // Weighted layers in forward order: 8 convs, then the classifier (always 0).
+  int index = 0;
+  for (const auto& item : net->named_parameters()) {
+    if (item.key().find("conv.bias") == std::string::npos) continue;
+    CAPTURE(item.key());
+    CHECK(torch::all(item.value() == (index < 4 ? 0.0 : -3.0)).item<bool>());
+    ++index;
+  }
+  CHECK(index == 8);
+  CHECK(torch::all(net->named_parameters()["classifier.bias"] == 0).item<bool>());
+  options.bias_init_from = 9;
+  CHECK_THROWS_WITH(build_model("plain", options), Catch::Contains("is not a layer index"));
+  options.bias_init_from = 4;
+  options.batch_norm = true;
+  CHECK_THROWS_WITH(build_model("plain", options), Catch::Contains("drop --batch-norm"));
+}
+
 TEST_CASE("bad model options are errors that name the fix", "[unit][models]") {
   CHECK_THROWS_WITH(build_model("alexnet", {}),
                     Catch::Contains("unknown model") && Catch::Contains("resnet"));

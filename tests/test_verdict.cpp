@@ -253,6 +253,22 @@ activation = ["relu", "leaky_relu", "leaky_relu:slope=0.01"]
                          "\"bigger\"\n"),
                     Catch::Contains("ratio >= 1.5"));
   CHECK_THROWS_WITH(expand(e, "standard"), Catch::Contains("has no [standard] profile"));
+  // A verdict group that no run can fall in is refused before the sweep, not NO DATA after it.
+  const std::string verdict =
+      "[[verdict]]\nsays = \"x\"\nmetric = \"best_test_error\"\na = { activation = \"relu\" "
+      "}\nb = { activation = \"tanh\" }\nexpect = \"ratio > 1\"\n";
+  CHECK_THROWS_WITH(load(verdict), Catch::Contains("activation = tanh matches no run"));
+  CHECK_THROWS_WITH(load("[[verdict]]\nsays = \"x\"\nmetric = \"m\"\na = { activation = "
+                         "\"relu\" }\nb = { activation = \"leaky_relu\" }\nexpect = \"ratio "
+                         "> 1\"\nper = [\"depht\"]\n"),
+                    Catch::Contains("per names 'depht'"));
+}
+
+TEST_CASE("a ratio whose resampled denominator can be 0 gets no interval",
+          "[unit][harness][verdict]") {
+  const auto interval = bootstrap_interval({1, 2, 3}, {0, 0, 1}, "ratio", 3);
+  CHECK(std::isnan(interval.low));
+  CHECK(std::isnan(interval.high));
 }
 
 TEST_CASE("the tuning stage picks each configuration's best value, diverged runs lose",

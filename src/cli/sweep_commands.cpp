@@ -74,15 +74,16 @@ Action add_compare_command(CLI::App& app) {
       "compare", "Print mean ± spread over runs (seeds) of convergence figures, grouped by axes");
   struct Options {
     std::string dir;
-    std::string by = "activation,batch_norm";
+    std::string by;  // default: the sweep's grid axes except seed
     std::string metrics = "train_error_0.25_epoch,best_test_error,final_test_error,train_error_auc";
   };
   auto options = std::make_shared<Options>();
   command->add_option("dir", options->dir, "sweep folder")
       ->required()
       ->check(CLI::ExistingDirectory);
-  command->add_option("--by", options->by, "columns to group by, comma-separated")
-      ->capture_default_str();
+  command->add_option("--by", options->by,
+                      "columns to group by, comma-separated (default: the sweep's grid axes "
+                      "except seed, so no group averages two values of an axis)");
   command
       ->add_option("--metric,--metrics", options->metrics,
                    "columns to summarise, comma-separated (see results.csv)")
@@ -95,7 +96,18 @@ Action add_compare_command(CLI::App& app) {
           options->dir, options->dir));
     }
     const RunSet runs = classify_runs(options->dir, std::move(results));
-    fmt::print("{}", compare_table(runs, split(options->by, ','), split(options->metrics, ',')));
+    std::vector<std::string> by = split(options->by, ',');
+    if (by.empty()) {
+      for (const auto& run : runs.finished) {
+        if (!run.run.contains("axes") || !run.run["axes"].is_object()) continue;
+        for (auto it = run.run["axes"].begin(); it != run.run["axes"].end(); ++it) {
+          if (it.key() != "seed" && std::find(by.begin(), by.end(), it.key()) == by.end())
+            by.push_back(it.key());
+        }
+      }
+      if (by.empty()) by = {"activation", "batch_norm"};
+    }
+    fmt::print("{}", compare_table(runs, by, split(options->metrics, ',')));
     return 0;
   };
 }

@@ -319,7 +319,8 @@ void check_distinct_values(const Experiment& e, const Axis& axis, const std::str
 // Every `when` of an override must name an option the sweep sets and a value it can take, so a
 // typo or a spec written differently ("leaky_relu" for "leaky_relu:slope=0.2") cannot silently
 // match nothing.
-void check_overrides(const Experiment& e) {
+// Every value each option (or arm axis) takes somewhere in the file, canonical.
+std::map<std::string, std::set<std::string>> values_taken(const Experiment& e) {
   std::map<std::string, std::set<std::string>> takes;  // option -> canonical values
   auto add_options = [&](const std::vector<OptionValue>& options) {
     for (const auto& o : options) takes[o.key].insert(canonical_option_value(o.key, o.value));
@@ -328,6 +329,9 @@ void check_overrides(const Experiment& e) {
     for (const auto& axis : axes) {
       if (axis.arms.empty()) add_options(axis.values);
       for (const auto& arm : axis.arms) add_options(arm);
+      if (!axis.arms.empty()) {
+        for (const auto& label : axis.values) takes[axis.key].insert(label.value);
+      }
     }
   };
   add_options(e.base);
@@ -336,6 +340,43 @@ void check_overrides(const Experiment& e) {
     add_options(profile.options);
     add_axes(profile.grid);
   }
+  for (const auto& override_entry : e.overrides) add_options(override_entry.set);
+  if (e.tune) add_options(e.tune->values);
+  return takes;
+}
+
+// A verdict whose group names a value no run has, or a `per` column the file never sets, would
+// only show as NO DATA after the whole sweep: refuse it before anything runs.
+void check_verdicts(const Experiment& e) {
+  const auto takes = values_taken(e);
+  for (const auto& v : e.verdicts) {
+    for (const auto* group : {&v.a, &v.b}) {
+      for (const auto& [key, value] : *group) {
+        auto it = takes.find(key);
+        if (it == takes.end() || !it->second.count(value)) {
+          std::vector<std::string> values;
+          if (it != takes.end()) values.assign(it->second.begin(), it->second.end());
+          fail(e, v.line,
+               fmt::format("verdict \"{}\": {} = {} matches no run: {}", v.says, key, value,
+                           values.empty() ? fmt::format("the file never sets '{}'", key)
+                                          : fmt::format("{} takes {}", key, join(values))));
+        }
+      }
+    }
+    for (const auto& key : v.per) {
+      if (!takes.count(key)) {
+        fail(e, v.line,
+             fmt::format("verdict \"{}\": per names '{}', which the file never sets", v.says, key));
+      }
+    }
+  }
+}
+
+// Every `when` of an override must name an option the sweep sets and a value it can take, so a
+// typo or a spec written differently ("leaky_relu" for "leaky_relu:slope=0.2") cannot silently
+// match nothing.
+void check_overrides(const Experiment& e) {
+  const auto takes = values_taken(e);
   for (const auto& override_entry : e.overrides) {
     for (const auto& [key, value] : override_entry.when) {
       auto it = takes.find(key);
@@ -380,11 +421,29 @@ Tune read_tune(const Experiment& e, const toml::table& table) {
   for (const auto& element : *values)
     tune.values.push_back(read_option(e, tune.option, element, "tune"));
   if (const auto* set = table["set"].as_table()) tune.set = read_options(e, *set, "tune.set");
-  for (const auto& axis : e.grid) {
-    if (axis.key == tune.option) {
+  std::vector<const Axis*> axes;
+  for (const auto& axis : e.grid) axes.push_back(&axis);
+  for (const auto& [name, profile] : e.profiles) {
+    for (const auto& axis : profile.grid) axes.push_back(&axis);
+  }
+  for (const auto* axis : axes) {
+    bool sets = axis->key == tune.option;
+    for (const auto& arm : axis->arms) {
+      for (const auto& option : arm) sets = sets || option.key == tune.option;
+    }
+    if (sets) {
       fail(e, tune.line,
-           fmt::format("[tune] tunes '{}', which is also a grid axis: remove it from [grid]",
-                       tune.option));
+           fmt::format("[tune] tunes '{}', which grid axis '{}' also sets: remove it there",
+                       tune.option, axis->key));
+    }
+  }
+  for (const auto& override_entry : e.overrides) {
+    for (const auto& option : override_entry.set) {
+      if (option.key == tune.option) {
+        fail(e, override_entry.line,
+             fmt::format("[[override]] sets '{}', which [tune] chooses: remove one of them",
+                         tune.option));
+      }
     }
   }
   return tune;
@@ -549,6 +608,7 @@ Experiment load_experiment(const fs::path& file) {
   if (const auto* verdicts = root["verdict"].as_array()) {
     for (const auto& node : *verdicts) e.verdicts.push_back(read_verdict(e, node));
   }
+  check_verdicts(e);
   return e;
 }
 

@@ -248,10 +248,16 @@ std::string compare_table(const RunSet& runs, const std::vector<std::string>& by
   for (const auto& result : runs.finished) {
     const auto row = result.row();
     std::vector<std::string> key;
+    const auto axes = result.run.value("axes", nlohmann::json::object());
     for (const auto& column : by) {
-      key.push_back(row.contains(column) ? (row[column].is_string() ? row[column].get<std::string>()
-                                                                    : row[column].dump())
-                                         : "-");
+      if (row.contains(column)) {
+        key.push_back(row[column].is_string() ? row[column].get<std::string>()
+                                              : row[column].dump());
+      } else if (axes.contains(column) && axes[column].is_string()) {
+        key.push_back(axes[column].get<std::string>());  // an arm's label
+      } else {
+        key.push_back("-");
+      }
     }
     ++counts[key];
     for (const auto& metric : metrics) {

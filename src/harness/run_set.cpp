@@ -35,19 +35,24 @@ RunSet classify_runs(const fs::path& sweep_dir, std::vector<RunResult> results) 
   RunSet set;
   const fs::path file = sweep_dir / "experiment.toml";
   std::map<std::string, std::set<std::string>> current;  // profile -> run ids
+  std::map<std::string, std::string> unknown;            // profile -> why it has no grid
   bool know_grid = false;
   if (fs::exists(file)) {
     try {
       const Experiment experiment = load_experiment(file);
+      const TuneChoice choice = read_tune_choice(sweep_dir);
+      know_grid = true;
+      set.grid_note = fmt::format("current grid: {}", file.string());
       std::set<std::string> profiles;
       for (const auto& run : results) profiles.insert(profile_of(run));
       for (const auto& profile : profiles) {
-        const TuneChoice choice = read_tune_choice(sweep_dir);
-        for (const auto& spec : expand(experiment, profile, &choice))
-          current[profile].insert(spec.id);
+        try {
+          for (const auto& spec : expand(experiment, profile, &choice))
+            current[profile].insert(spec.id);
+        } catch (const Error& error) {
+          unknown[profile] = error.what();  // e.g. a profile the file no longer declares
+        }
       }
-      know_grid = true;
-      set.grid_note = fmt::format("current grid: {}", file.string());
     } catch (const Error& error) {
       set.grid_note =
           fmt::format("no run marked stale: {} does not load ({})", file.string(), error.what());

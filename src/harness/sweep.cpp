@@ -92,7 +92,7 @@ std::vector<VerdictResult> write_verdicts(const fs::path& dir) {
 void print_verdicts(const fs::path& dir) {
   try {
     const auto verdicts = write_verdicts(dir);
-    fmt::print("\nVerdicts ({} ; `actlab verdict {}`):\n{}", (dir / "verdicts.json").string(),
+    fmt::print("\nVerdicts ({}; `actlab verdict {}`):\n{}", (dir / "verdicts.json").string(),
                dir.string(), verdict_table(verdicts));
   } catch (const Error& error) {
     fmt::print("verdicts not computed: {}\n", error.what());  // the runs themselves are kept
@@ -251,10 +251,7 @@ TuneChoice choose_tuned_values(const Experiment& experiment, const fs::path& tun
     nlohmann::json measured = nlohmann::json::object();
     for (const auto* run : candidates) {
       const std::string value = run->axes.back().second;
-      RunResult result;
-      result.id = run->id;
-      result.config = read_json_or_empty(tune_dir / "runs" / run->id / "config.json");
-      result.summary = read_json_or_empty(tune_dir / "runs" / run->id / "summary.json");
+      const RunResult result = load_run(tune_dir / "runs" / run->id);
       const std::string status = result.summary.value("status", "");
       if (!is_final(status)) {
         throw Error(
@@ -263,7 +260,7 @@ TuneChoice choose_tuned_values(const Experiment& experiment, const fs::path& tun
                         run->id, status.empty() ? "not started" : status));
       }
       const auto metric = run_metric(result, experiment.tune->metric);
-      if (status == "diverged" || !metric.value) {
+      if (status == "diverged" || !metric.value || !std::isfinite(*metric.value)) {
         measured[value] =
             status == "diverged" ? nlohmann::json("diverged") : nlohmann::json(nullptr);
         continue;

@@ -86,7 +86,7 @@ VerdictResult evaluate_one(const Experiment& e, const VerdictSpec& spec, const s
   bool recorded = false;
   auto values_of = [&](const std::vector<const RunResult*>& group, std::vector<double>& values,
                        const char* side) {
-    int never = 0;
+    int never = 0, unrecorded = 0;
     for (const auto* run : group) {
       const auto value = run_metric(*run, spec.metric);
       recorded = recorded || value.recorded;
@@ -94,13 +94,21 @@ VerdictResult evaluate_one(const Experiment& e, const VerdictSpec& spec, const s
         values.push_back(*value.value);
       } else if (value.recorded) {
         ++never;
+      } else {
+        ++unrecorded;  // a run without the record: missing, never dropped silently
       }
     }
     if (never > 0) {
-      notes.push_back(fmt::format("{} of {} runs in {} have no value (never reached)", never,
-                                  group.size(), side));
+      notes.push_back(
+          fmt::format("{} of {} runs in {} have no value (never reached, or not "
+                      "finite)",
+                      never, group.size(), side));
     }
-    return never;
+    if (unrecorded > 0) {
+      notes.push_back(
+          fmt::format("{} of {} runs in {} do not record it", unrecorded, group.size(), side));
+    }
+    return never + unrecorded;
   };
   const int missing = values_of(group_a, result.a, "a") + values_of(group_b, result.b, "b");
   if (group_a.empty() || group_b.empty()) {
@@ -163,7 +171,10 @@ Interval bootstrap_interval(const std::vector<double>& a, const std::vector<doub
     double sum_a = 0, sum_b = 0;
     for (size_t i = 0; i < a.size(); ++i) sum_a += a[pick_a(generator)];
     for (size_t i = 0; i < b.size(); ++i) sum_b += b[pick_b(generator)];
-    effects.push_back(effect_of(sum_a / a.size(), sum_b / b.size(), effect));
+    const double value = effect_of(sum_a / a.size(), sum_b / b.size(), effect);
+    // A ratio over a resampled mean of 0 has no value: no interval rather than a wrong one.
+    if (!std::isfinite(value)) return {NAN, NAN};
+    effects.push_back(value);
   }
   std::sort(effects.begin(), effects.end());
   auto quantile = [&](double q) {
