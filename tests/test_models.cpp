@@ -131,7 +131,8 @@ TEST_CASE("weight init follows the activation family and bias init is applied", 
   CHECK(torch::all(gaussian->named_parameters()["stage1.layer2.bn.bias"] == -3).item<bool>());
 }
 
-TEST_CASE("--bias-init-from kills only the late layers' units", "[unit][models]") {
+TEST_CASE("bias init from a layer on kills only the late layers' units (--bias-init-from)",
+          "[unit][models]") {
   ModelOptions options = options_with("relu", false, 8);
   options.width = 16;
   options.bias_init = -3;
@@ -276,7 +277,7 @@ TEST_CASE("ResNet-20 without batch norm starts near ln 10 by default, far above 
   CHECK_THROWS_WITH(build_model("plain", plain), Catch::Contains("drop --preact"));
 }
 
-TEST_CASE("--init-stds sets each weighted layer's std (cuda-convnet layers-18pct)",
+TEST_CASE("init stds set each weighted layer's std (--init-stds, cuda-convnet layers-18pct)",
           "[unit][models]") {
   torch::manual_seed(0);
   ModelOptions options = options_with("relu", false);

@@ -216,8 +216,10 @@ TEST_CASE("evaluations inside an epoch: after the first step past each k/N", "[u
   CHECK_THROWS_WITH(resolve(config), Catch::Contains("--evals-per-epoch must be >= 1"));
 }
 
-TEST_CASE("--evals-per-epoch N: N evaluations per epoch, targets at fractions, same training",
-          "[data][integration][training]") {
+TEST_CASE(
+    "evals per epoch (--evals-per-epoch N): N evaluations per epoch, targets at fractions, same "
+    "training",
+    "[data][integration][training]") {
   REQUIRE(actlab::testing::have_cifar10());
   TrainConfig config = small_run(640, 2);  // 5 steps of 128 per epoch
   config.probe_images = 50;
