@@ -111,6 +111,8 @@ VerdictResult evaluate_one(const Experiment& e, const VerdictSpec& spec, const s
     return never + unrecorded;
   };
   const int missing = values_of(group_a, result.a, "a") + values_of(group_b, result.b, "b");
+  result.mean_a = mean_of(result.a);  // printed even when the other group has no value
+  result.mean_b = mean_of(result.b);
   if (group_a.empty() || group_b.empty()) {
     result.outcome = "NO DATA";
     result.note = fmt::format("no finished run in group {}", group_a.empty() ? "a" : "b");
@@ -126,8 +128,6 @@ VerdictResult evaluate_one(const Experiment& e, const VerdictSpec& spec, const s
     result.note = join(notes, "; ");
     return result;
   }
-  result.mean_a = mean_of(result.a);
-  result.mean_b = mean_of(result.b);
   result.effect = effect_of(result.mean_a, result.mean_b, spec.effect);
   if (result.a.size() < 2 || result.b.size() < 2) {
     notes.push_back("fewer than 2 runs (seeds) in a group: no interval");
