@@ -164,7 +164,7 @@ TEST_CASE("a non-finite loss stops the run as diverged with its step", "[data][i
   config.lr = 1e6;
   config.model_options.init = "normal:std=1";
   TempDir dir;
-  RunRecorder recorder(dir.path(), /*overwrite=*/false);
+  RunRecorder recorder(dir.path(), RunRecorder::Existing::kRefuse);
   const RunSummary summary = train(config, {&recorder});
   CHECK(summary.status == "diverged");
   REQUIRE(summary.diverged_step.has_value());
@@ -181,7 +181,7 @@ TEST_CASE("a stop request ends the run as interrupted and keeps its records",
     void after_backward(const TrainingContext&, const torch::Tensor&) override { request_stop(); }
   } stopper;
   TempDir dir;
-  RunRecorder recorder(dir.path(), /*overwrite=*/false);
+  RunRecorder recorder(dir.path(), RunRecorder::Existing::kRefuse);
   const RunSummary summary = train(small_run(500, 2), {&stopper, &recorder});
   clear_stop_request();  // later tests in this process train again
   CHECK(summary.status == "interrupted");
@@ -193,8 +193,8 @@ TEST_CASE("a stop request ends the run as interrupted and keeps its records",
 TEST_CASE("a run folder that holds a run is not overwritten by accident", "[unit][train]") {
   TempDir dir;
   std::ofstream(dir / "summary.json") << "{}";
-  CHECK_THROWS_WITH(RunRecorder(dir.path(), false), Catch::Contains("--overwrite"));
-  CHECK_NOTHROW(RunRecorder(dir.path(), true));
+  CHECK_THROWS_WITH(RunRecorder(dir.path(), RunRecorder::Existing::kRefuse), Catch::Contains("--overwrite"));
+  CHECK_NOTHROW(RunRecorder(dir.path(), RunRecorder::Existing::kOverwrite));
 }
 
 TEST_CASE("evaluations inside an epoch: after the first step past each k/N", "[unit][training]") {

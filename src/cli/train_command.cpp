@@ -1,11 +1,16 @@
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "src/cli/commands.h"
+#include "src/core/error.h"
+#include "src/core/files.h"
 #include "src/probes/probe_hook.h"
 #include "src/tensorboard/tensorboard_hook.h"
 #include "src/train/activation_cost.h"
+#include "src/train/checkpoint.h"
+#include "src/train/checkpoint_hook.h"
 #include "src/train/progress.h"
 #include "src/train/run_recorder.h"
 #include "src/train/train_options.h"
@@ -13,14 +18,83 @@
 
 namespace actlab::cli {
 
+namespace fs = std::filesystem;
+
+namespace {
+
+// The configuration a resumed run continues with: the checkpoint's, where the command line may
+// change only where things are (data, threads, checkpoint interval). An option given with another
+// value than the checkpoint's is refused, naming it.
+TrainConfig resume_config(const TrainConfig& command_line, const CheckpointInfo& checkpoint) {
+  const auto given = to_json(command_line);
+  TrainConfig defaults;
+  defaults.out_dir = command_line.out_dir;
+  const auto untouched = to_json(resolve(defaults));
+  auto saved = checkpoint.config;
+  for (const auto& [field, value] : given.items()) {
+    if (value == untouched[field] || value == saved[field]) continue;  // not given, or the same
+    if (may_differ_on_resume(field)) {
+      saved[field] = value;
+    } else {
+      throw Error(
+          fmt::format("cannot resume '{}': its checkpoint has {} {}, the command line "
+                      "says {}: drop that option, or start over with --overwrite",
+                      command_line.out_dir, field, saved[field].dump(), value.dump()));
+    }
+  }
+  saved["out_dir"] = command_line.out_dir;
+  return resolve(config_from_json(saved));
+}
+
+std::string run_status(const fs::path& dir) {
+  if (!fs::exists(dir / "summary.json")) return "";
+  try {
+    return nlohmann::json::parse(read_file(dir / "summary.json")).value("status", "");
+  } catch (const nlohmann::json::exception&) {
+    return "";
+  }
+}
+
+}  // namespace
+
 Action add_train_command(CLI::App& app) {
   auto* command = app.add_subcommand(
       "train", "Train one model on CIFAR-10, evaluating at epoch 0 and after every epoch");
   auto config = std::make_shared<TrainConfig>();
   add_train_options(*command, *config);
-  return [config] {
-    const TrainConfig resolved = resolve(*config);
-    RunRecorder recorder(resolved.out_dir, resolved.overwrite);
+  auto resume = std::make_shared<bool>(false);
+  command
+      ->add_flag("--resume", *resume,
+                 "continue the run in --out from its checkpoint (a killed or interrupted run); "
+                 "without a checkpoint, start it")
+      ->group("Execution");
+  return [config, resume] {
+    TrainConfig resolved = resolve(*config);
+    std::optional<fs::path> resume_from;
+    auto existing =
+        resolved.overwrite ? RunRecorder::Existing::kOverwrite : RunRecorder::Existing::kRefuse;
+    if (*resume && !resolved.overwrite) {
+      const fs::path dir = resolved.out_dir;
+      const std::string status = run_status(dir);
+      if (status == "completed" || status == "diverged") {
+        fmt::print("{} already holds a finished run ({}): nothing to resume\n", dir.string(),
+                   status);
+        return 0;
+      }
+      if (const auto checkpoint = read_checkpoint_info(dir)) {
+        resolved = resume_config(resolved, *checkpoint);
+        resume_from = dir;
+        existing = RunRecorder::Existing::kContinue;
+        fmt::print("resuming {} at epoch {}{}, step {}\n", dir.string(),
+                   checkpoint->epoch + (checkpoint->in_epoch ? 0 : 1),
+                   checkpoint->in_epoch ? " (inside it)" : "", checkpoint->step);
+      } else {
+        if (!status.empty())
+          fmt::print("no checkpoint in {}: starting the run over\n", dir.string());
+        existing = RunRecorder::Existing::kOverwrite;
+      }
+    }
+    RunRecorder recorder(resolved.out_dir, existing);
     ProgressPrinter progress;
     std::vector<TrainingHook*> hooks = {&recorder, &progress};
     std::optional<ActivationCostHook> cost;
@@ -31,15 +105,21 @@ Action add_train_command(CLI::App& app) {
     if (resolved.tensorboard) {
       hooks.push_back(&tensorboard.emplace(resolved.out_dir, probes ? &*probes : nullptr));
     }
+    std::optional<CheckpointHook> checkpoints;  // last: it saves the other hooks' state
+    if (resolved.checkpoints) {
+      hooks.push_back(
+          &checkpoints.emplace(resolved.out_dir, resolved.checkpoint_every_steps, hooks));
+    }
     install_interrupt_handler();
-    const RunSummary summary = train(resolved, hooks);
+    const RunSummary summary = train(resolved, hooks, resume_from);
     if (summary.status == "diverged") {
       fmt::print(stderr, "actlab: run diverged: {}; records kept in {}\n", summary.message,
                  resolved.out_dir);
       return kExitDiverged;
     }
     if (summary.status == "interrupted") {
-      fmt::print(stderr, "actlab: {}; records kept in {}\n", summary.message, resolved.out_dir);
+      fmt::print(stderr, "actlab: {}; records kept in {}{}\n", summary.message, resolved.out_dir,
+                 checkpoints ? " (continue with --resume)" : "");
       return kExitInterrupted;
     }
     fmt::print("records in {}\n", resolved.out_dir);

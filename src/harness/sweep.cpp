@@ -12,12 +12,14 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "src/core/build_info.h"
 #include "src/core/error.h"
 #include "src/core/files.h"
 #include "src/harness/results.h"
 #include "src/harness/run_metric.h"
 #include "src/harness/run_set.h"
 #include "src/harness/verdict.h"
+#include "src/train/checkpoint.h"
 #include "src/train/progress.h"
 #include "src/train/trainer.h"
 
@@ -35,6 +37,18 @@ bool is_final(const std::string& status) {
   return status == "completed" || status == "diverged";
 }
 
+// Whether the unfinished run in `dir` continues from its checkpoint: only one this build wrote
+// (a checkpoint of other code would not continue bit-identically; that run starts over).
+bool resumable(const fs::path& dir) {
+  try {
+    const auto checkpoint = read_checkpoint_info(dir);
+    return checkpoint && checkpoint->git_commit == git_commit() &&
+           checkpoint->actlab_version == actlab_version();
+  } catch (const Error&) {
+    return false;  // a damaged checkpoint.json: start over
+  }
+}
+
 std::string describe(const RunSpec& run) {
   std::string text;
   for (const auto& [key, value] : run.axes) text += (text.empty() ? "" : " ") + key + "=" + value;
@@ -48,7 +62,7 @@ pid_t launch(const SweepOptions& options, const RunSpec& run, const fs::path& di
   std::vector<std::string> arguments = {options.actlab_binary.string(), "train", "--tensorboard"};
   for (auto& argument : train_arguments(run)) arguments.push_back(std::move(argument));
   arguments.push_back("--out=" + dir.string());
-  arguments.push_back("--overwrite");
+  arguments.push_back(resumable(dir) ? "--resume" : "--overwrite");
   arguments.push_back("--device=" + options.device);
   arguments.push_back(fmt::format("--threads={}", threads));
   const std::string log = (dir / "log.txt").string();
@@ -146,7 +160,11 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
   for (const auto& run : runs) {
     const std::string status = run_status(out / "runs" / run.id);
     if (options.dry_run) {
-      fmt::print("{:<11} {}\n", status.empty() ? "todo" : (is_final(status) ? status : "restart"),
+      const fs::path dir = out / "runs" / run.id;
+      fmt::print("{:<11} {}\n",
+                 status.empty()
+                     ? "todo"
+                     : (is_final(status) ? status : (resumable(dir) ? "resume" : "restart")),
                  run.id);
     }
     if (!is_final(status)) pending.push_back(&run);

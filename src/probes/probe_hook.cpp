@@ -225,6 +225,43 @@ void ProbeHook::on_finish(const TrainingContext&, const RunSummary&) {
   write_files();
 }
 
+void ProbeHook::save_state(HookState& state) const {
+  state.values = {{"layer_lines", layer_lines_},
+                  {"histogram_lines", histogram_lines_},
+                  {"gradient_lines", gradient_lines_},
+                  {"steps_seen", steps_seen_},
+                  {"update_ratio_samples", update_ratio_samples_},
+                  {"probes_run", probes_run_}};
+  state.tensors = {{"layer_grad_norm_sum", layer_grad_norm_sum_},
+                   {"global_grad_norm_sum", global_grad_norm_sum_},
+                   {"global_grad_norm_max", global_grad_norm_max_},
+                   {"update_ratio_sum", update_ratio_sum_}};
+  for (const auto& [name, tensor] : memory_) state.tensors["memory/" + name] = tensor;
+}
+
+void ProbeHook::restore_state(const TrainingContext&, const HookState& state) {
+  layer_lines_ = state.values.at("layer_lines").get<std::string>();
+  histogram_lines_ = state.values.at("histogram_lines").get<std::string>();
+  gradient_lines_ = state.values.at("gradient_lines").get<std::string>();
+  steps_seen_ = state.values.at("steps_seen").get<int64_t>();
+  update_ratio_samples_ = state.values.at("update_ratio_samples").get<int64_t>();
+  probes_run_ = state.values.at("probes_run").get<int64_t>();
+  auto tensor = [&](const std::string& name) {
+    const auto found = state.tensors.find(name);
+    return found == state.tensors.end() ? torch::Tensor() : found->second;
+  };
+  layer_grad_norm_sum_ = tensor("layer_grad_norm_sum");
+  global_grad_norm_sum_ = tensor("global_grad_norm_sum");
+  global_grad_norm_max_ = tensor("global_grad_norm_max");
+  update_ratio_sum_ = tensor("update_ratio_sum");
+  const std::string prefix = "memory/";
+  memory_.clear();
+  for (const auto& [name, value] : state.tensors) {
+    if (name.rfind(prefix, 0) == 0) memory_[name.substr(prefix.size())] = value;
+  }
+  write_files();  // drops records written after the checkpoint
+}
+
 void ProbeHook::write_files() {
   write_file_atomic(dir_ / "layers.jsonl", layer_lines_);
   write_file_atomic(dir_ / "gradients.jsonl", gradient_lines_);

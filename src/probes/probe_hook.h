@@ -25,6 +25,9 @@ class ProbeHook : public TrainingHook {
   void on_evaluation(const TrainingContext& context, const EpochMetrics& metrics) override;
   // Writes what was gathered since the last probe (per-step gradient norms up to a divergence).
   void on_finish(const TrainingContext& context, const RunSummary& summary) override;
+  std::string state_key() const override { return "probes"; }
+  void save_state(HookState& state) const override;
+  void restore_state(const TrainingContext& context, const HookState& state) override;
 
   // Wall seconds spent probing: all of it, in probe passes (epoch-end and K-step), and in the
   // per-step gradient statistics.

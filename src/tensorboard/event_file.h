@@ -21,6 +21,10 @@ class EventFileWriter {
  public:
   // Throws actlab::Error when the file cannot be created.
   explicit EventFileWriter(const std::filesystem::path& dir, double wall_time);
+  // Continues the event file `path` after its first `bytes` bytes (a resumed run: records written
+  // after its checkpoint are dropped, as the run writes them again). Throws actlab::Error when the
+  // file is missing or shorter than `bytes`.
+  EventFileWriter(const std::filesystem::path& path, int64_t bytes);
   ~EventFileWriter();
   EventFileWriter(const EventFileWriter&) = delete;
   EventFileWriter& operator=(const EventFileWriter&) = delete;

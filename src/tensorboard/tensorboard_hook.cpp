@@ -89,6 +89,7 @@ TensorBoardHook::TensorBoardHook(fs::path dir, const ProbeHook* probes, std::FIL
     : dir_(std::move(dir)), probes_(probes), progress_(progress) {}
 
 void TensorBoardHook::on_start(const TrainingContext& context) {
+  if (context.resumed) return;  // restore_state reopens the run's event file
   ScopedTimer timer(seconds_);
   const double wall_time = now_seconds();
   file_ = std::make_unique<tb::EventFileWriter>(dir_, wall_time);
@@ -134,6 +135,19 @@ void TensorBoardHook::write_new_probes() {
     }
   }
   file_->write(tb::summary_event(now_seconds(), records.front()["step"].get<int64_t>(), values));
+}
+
+void TensorBoardHook::save_state(HookState& state) const {
+  file_->flush();  // the checkpoint's byte count must be in the file
+  state.values = {{"file", file_->path().filename().string()},
+                  {"bytes", file_->bytes_written()},
+                  {"probes_written", probes_written_}};
+}
+
+void TensorBoardHook::restore_state(const TrainingContext&, const HookState& state) {
+  file_ = std::make_unique<tb::EventFileWriter>(dir_ / state.values.at("file").get<std::string>(),
+                                                state.values.at("bytes").get<int64_t>());
+  probes_written_ = state.values.at("probes_written").get<int64_t>();
 }
 
 void TensorBoardHook::on_finish(const TrainingContext&, const RunSummary&) {

@@ -28,6 +28,9 @@ class TensorBoardHook : public TrainingHook {
   void after_step(const TrainingContext& context) override;
   void on_evaluation(const TrainingContext& context, const EpochMetrics& metrics) override;
   void on_finish(const TrainingContext& context, const RunSummary& summary) override;
+  std::string state_key() const override { return "tensorboard"; }
+  void save_state(HookState& state) const override;
+  void restore_state(const TrainingContext& context, const HookState& state) override;
 
   // What TensorBoard costs this run: bytes in the event file, wall seconds spent writing it.
   int64_t bytes_written() const { return file_ ? file_->bytes_written() : 0; }

@@ -129,6 +129,8 @@ nlohmann::json measure_activation_cost(NetworkImpl& model, const std::string& ac
 }
 
 void ActivationCostHook::on_start(const TrainingContext& context) {
+  // A resumed run keeps its measurement (and draws no random numbers the loop would then miss).
+  if (context.resumed && std::filesystem::exists(dir_ / "activation_cost.json")) return;
   const int64_t batch_size = std::min(context.config.batch_size, context.train_images.size());
   auto record = measure_activation_cost(*context.model, context.config.model_options.activation,
                                         batch_size, context.device);

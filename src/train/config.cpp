@@ -56,6 +56,8 @@ TrainConfig resolve(TrainConfig config) {
           "--probe-every-steps must be >= 0 (0 = at evaluations only)");
   require(config.probe_same_sign_images >= 0, "--probe-same-sign-images must be >= 0");
   require(config.probe_update_ratio_every >= 1, "--probe-update-ratio-every must be >= 1");
+  require(config.checkpoint_every_steps >= 0,
+          "--checkpoint-every-steps must be >= 0 (0 = after every epoch only)");
   for (const auto& target : config.targets) parse_target(target);
   if (config.threads == 0)
     config.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -101,6 +103,8 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"threads", c.threads},
       {"bf16", c.bf16},
       {"measure_activation_cost", c.measure_activation_cost},
+      {"checkpoints", c.checkpoints},
+      {"checkpoint_every_steps", c.checkpoint_every_steps},
       {"out_dir", c.out_dir},
       {"tensorboard", c.tensorboard},
       {"probe", c.probe},
@@ -111,6 +115,63 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"probe_per_step", c.probe_per_step},
       {"targets", c.targets},
   };
+}
+
+TrainConfig config_from_json(const nlohmann::json& j) {
+  TrainConfig c;
+  ModelOptions& m = c.model_options;
+  try {
+    j.at("model").get_to(c.model);
+    j.at("activation").get_to(m.activation);
+    j.at("batch_norm").get_to(m.batch_norm);
+    j.at("init").get_to(m.init);
+    j.at("bias_init").get_to(m.bias_init);
+    j.at("bias_init_from").get_to(m.bias_init_from);
+    j.at("depth").get_to(m.depth);
+    j.at("width").get_to(m.width);
+    j.at("skip").get_to(m.skip);
+    j.at("preact").get_to(m.preact);
+    m.zero_init_residual = j.at("zero_init_residual").get<bool>();
+    j.at("init_stds").get_to(m.init_stds);
+    j.at("data_dir").get_to(c.data_dir);
+    j.at("train_subset").get_to(c.train_subset);
+    j.at("test_subset").get_to(c.test_subset);
+    j.at("subset_seed").get_to(c.subset_seed);
+    j.at("augment").get_to(c.augment);
+    j.at("train_eval_images").get_to(c.train_eval_images);
+    j.at("evals_per_epoch").get_to(c.evals_per_epoch);
+    j.at("epochs").get_to(c.epochs);
+    j.at("batch_size").get_to(c.batch_size);
+    j.at("optimizer").get_to(c.optimizer);
+    j.at("lr").get_to(c.lr);
+    j.at("momentum").get_to(c.momentum);
+    j.at("nesterov").get_to(c.nesterov);
+    j.at("weight_decay").get_to(c.weight_decay);
+    j.at("schedule").get_to(c.schedule);
+    j.at("step_epochs").get_to(c.step_epochs);
+    j.at("step_gamma").get_to(c.step_gamma);
+    j.at("warmup_epochs").get_to(c.warmup_epochs);
+    j.at("clip_norm").get_to(c.clip_norm);
+    j.at("seed").get_to(c.seed);
+    j.at("device").get_to(c.device);
+    j.at("threads").get_to(c.threads);
+    j.at("bf16").get_to(c.bf16);
+    j.at("measure_activation_cost").get_to(c.measure_activation_cost);
+    c.checkpoints = j.value("checkpoints", true);
+    c.checkpoint_every_steps = j.value("checkpoint_every_steps", int64_t{0});
+    j.at("out_dir").get_to(c.out_dir);
+    j.at("tensorboard").get_to(c.tensorboard);
+    j.at("probe").get_to(c.probe);
+    j.at("probe_images").get_to(c.probe_images);
+    j.at("probe_every_steps").get_to(c.probe_every_steps);
+    j.at("probe_same_sign_images").get_to(c.probe_same_sign_images);
+    j.at("probe_update_ratio_every").get_to(c.probe_update_ratio_every);
+    j.at("probe_per_step").get_to(c.probe_per_step);
+    j.at("targets").get_to(c.targets);
+  } catch (const nlohmann::json::exception& error) {
+    throw Error(fmt::format("a recorded configuration is incomplete: {}", error.what()));
+  }
+  return c;
 }
 
 }  // namespace actlab

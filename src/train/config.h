@@ -49,6 +49,8 @@ struct TrainConfig {
   // Before training: the activation's forward + backward cost against relu's, side by side, and
   // its share of a step (DIR/activation_cost.json).
   bool measure_activation_cost = false;
+  bool checkpoints = true;             // DIR/checkpoint.pt after every epoch (CLI runs)
+  int64_t checkpoint_every_steps = 0;  // also every K steps; 0 = at epoch ends only
 
   // --- probes (src/probes)
   std::string probe = "cheap";  // off | cheap | full (cheap: all but histograms and update ratios)
@@ -68,5 +70,8 @@ struct TrainConfig {
 TrainConfig resolve(TrainConfig config);
 
 nlohmann::json to_json(const TrainConfig& config);
+// The inverse of to_json (config.json, a checkpoint's configuration); throws Error naming a
+// missing or mistyped field.
+TrainConfig config_from_json(const nlohmann::json& record);
 
 }  // namespace actlab

@@ -3,6 +3,7 @@
 #include <torch/optim/optimizer.h>
 #include <torch/types.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 namespace actlab {
 
 class DeviceImages;
+struct RunState;
 
 // One evaluation: before the first step (epoch 0), after every epoch and, with evals_per_epoch
 // N > 1, N - 1 times inside each epoch (epoch_end false).
@@ -50,6 +52,7 @@ struct RunSummary {
 };
 
 nlohmann::json to_json(const EpochMetrics& metrics);
+EpochMetrics epoch_metrics_from_json(const nlohmann::json& record);  // inverse of to_json
 nlohmann::json to_json(const RunSummary& summary);
 
 // What hooks may look at while the loop runs.
@@ -62,8 +65,19 @@ struct TrainingContext {
   const DeviceImages& test_images;
   int epoch = 0;     // the epoch being trained (1-based), or 0 before training
   int64_t step = 0;  // optimizer steps taken so far
+  // The run continues from a checkpoint: on_start is followed by restore_state, and hooks must
+  // not reset records that the checkpoint restores.
+  bool resumed = false;
+  const RunState* state = nullptr;  // what the loop advances (model, optimizer, position, sums)
   // Optimizer steps in a full epoch (the last partial batch is dropped), for positions in epochs.
   int64_t steps_per_epoch = 0;
+};
+
+// What a hook carries from one part of a run to the next (records so far, running sums), saved
+// in the run's checkpoint. Tensors are stored on the CPU and restored to the run's device.
+struct HookState {
+  nlohmann::json values = nlohmann::json::object();
+  std::map<std::string, torch::Tensor> tensors;  // undefined tensors are left out
 };
 
 // Observers of the one training loop (progress, records, and later probes). They never change
@@ -77,7 +91,17 @@ class TrainingHook {
   // The optimizer has stepped; context.step counts this step.
   virtual void after_step(const TrainingContext&) {}
   virtual void on_evaluation(const TrainingContext&, const EpochMetrics&) {}
+  // An epoch has ended and been evaluated; the run's state is complete for it (its status may
+  // have become "diverged").
+  virtual void on_epoch_end(const TrainingContext&) {}
   virtual void on_finish(const TrainingContext&, const RunSummary&) {}
+
+  // Checkpoints. A hook whose later records depend on what it saw earlier names its state with a
+  // stable key, saves it between steps and restores it right after on_start of a resumed run, so
+  // that the resumed run writes the records an uninterrupted run would have written.
+  virtual std::string state_key() const { return {}; }
+  virtual void save_state(HookState&) const {}
+  virtual void restore_state(const TrainingContext&, const HookState&) {}
 };
 
 }  // namespace actlab

@@ -39,6 +39,28 @@ nlohmann::json to_json(const EpochMetrics& m) {
           {"clipped_steps", m.clipped_steps}};
 }
 
+EpochMetrics epoch_metrics_from_json(const nlohmann::json& j) {
+  EpochMetrics m;
+  m.epoch = j.at("epoch").get<int>();
+  m.position = j.at("position").get<double>();
+  m.epoch_end = j.at("epoch_end").get<bool>();
+  m.step = j.at("step").get<int64_t>();
+  m.images_seen = j.at("images_seen").get<int64_t>();
+  m.train_loss = j.at("train_loss").get<double>();
+  m.train_error = j.at("train_error").get<double>();
+  if (!j.at("train_loss_running").is_null())
+    m.train_loss_running = j.at("train_loss_running").get<double>();
+  if (!j.at("train_error_running").is_null())
+    m.train_error_running = j.at("train_error_running").get<double>();
+  m.test_loss = j.at("test_loss").get<double>();
+  m.test_error = j.at("test_error").get<double>();
+  m.lr = j.at("lr").get<double>();
+  m.seconds = j.at("seconds").get<double>();
+  m.images_per_second = j.at("images_per_second").get<double>();
+  m.clipped_steps = j.at("clipped_steps").get<int64_t>();
+  return m;
+}
+
 nlohmann::json to_json(const RunSummary& s) {
   return {{"status", s.status},
           {"message", s.message},
@@ -54,9 +76,10 @@ nlohmann::json to_json(const RunSummary& s) {
           {"clipped_steps", s.clipped_steps}};
 }
 
-RunRecorder::RunRecorder(fs::path dir, bool overwrite) : dir_(std::move(dir)) {
+RunRecorder::RunRecorder(fs::path dir, Existing existing) : dir_(std::move(dir)) {
+  if (existing == Existing::kContinue) return;
   const bool has_run = fs::exists(dir_ / "summary.json") || fs::exists(dir_ / "metrics.jsonl");
-  if (has_run && !overwrite) {
+  if (has_run && existing == Existing::kRefuse) {
     throw Error(
         fmt::format("'{}' already holds a run: choose another --out, or pass --overwrite to "
                     "replace it",
@@ -64,8 +87,9 @@ RunRecorder::RunRecorder(fs::path dir, bool overwrite) : dir_(std::move(dir)) {
   }
   std::error_code error;
   // An overwritten run must not leave files of the old one behind (e.g. probes now off).
-  for (const char* name : {"config.json", "metrics.jsonl", "summary.json", "layers.jsonl",
-                           "histograms.jsonl", "gradients.jsonl", "activation_cost.json"}) {
+  for (const char* name :
+       {"config.json", "metrics.jsonl", "summary.json", "layers.jsonl", "histograms.jsonl",
+        "gradients.jsonl", "activation_cost.json", "checkpoint.pt", "checkpoint.json"}) {
     fs::remove(dir_ / name, error);
   }
   for (const auto& entry : fs::directory_iterator(dir_, error)) {
@@ -98,7 +122,7 @@ void RunRecorder::on_start(const TrainingContext& context) {
   write_file_atomic(dir_ / "config.json", config.dump(2) + "\n");
   metrics_lines_.clear();
   metrics_.clear();
-  write_file_atomic(dir_ / "metrics.jsonl", "");
+  if (!context.resumed) write_file_atomic(dir_ / "metrics.jsonl", "");
   RunSummary running;
   write_file_atomic(dir_ / "summary.json", to_json(running).dump(2) + "\n");
 }
@@ -107,6 +131,21 @@ void RunRecorder::on_evaluation(const TrainingContext&, const EpochMetrics& metr
   metrics_.push_back(metrics);
   metrics_lines_ += to_json(metrics).dump() + "\n";
   write_file_atomic(dir_ / "metrics.jsonl", metrics_lines_);
+}
+
+void RunRecorder::save_state(HookState& state) const {
+  state.values = {{"metrics_lines", metrics_lines_}};
+}
+
+void RunRecorder::restore_state(const TrainingContext&, const HookState& state) {
+  metrics_lines_ = state.values.at("metrics_lines").get<std::string>();
+  metrics_.clear();
+  size_t begin = 0;
+  for (size_t end; (end = metrics_lines_.find('\n', begin)) != std::string::npos; begin = end + 1) {
+    metrics_.push_back(epoch_metrics_from_json(
+        nlohmann::json::parse(std::string_view(metrics_lines_).substr(begin, end - begin))));
+  }
+  write_file_atomic(dir_ / "metrics.jsonl", metrics_lines_);  // drops lines after the checkpoint
 }
 
 void RunRecorder::on_finish(const TrainingContext& context, const RunSummary& summary) {

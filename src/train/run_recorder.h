@@ -13,12 +13,18 @@ namespace actlab {
 // atomically, so a killed run leaves the last complete version of each. Schemas: docs/records.md.
 class RunRecorder : public TrainingHook {
  public:
-  // Throws Error when `dir` already holds a run and `overwrite` is false.
-  RunRecorder(std::filesystem::path dir, bool overwrite);
+  // What to do with a run already in the folder.
+  enum class Existing { kRefuse, kOverwrite, kContinue };
+  // Throws Error when `dir` already holds a run and `existing` is kRefuse. kOverwrite removes the
+  // earlier run's records; kContinue keeps them for a resumed run (restore_state rewrites them).
+  RunRecorder(std::filesystem::path dir, Existing existing);
 
   void on_start(const TrainingContext& context) override;
   void on_evaluation(const TrainingContext& context, const EpochMetrics& metrics) override;
   void on_finish(const TrainingContext& context, const RunSummary& summary) override;
+  std::string state_key() const override { return "records"; }
+  void save_state(HookState& state) const override;
+  void restore_state(const TrainingContext& context, const HookState& state) override;
 
   const std::filesystem::path& dir() const { return dir_; }
 

@@ -131,6 +131,16 @@ void add_train_options(CLI::App& command, TrainConfig& c) {
   command.add_flag("--overwrite", c.overwrite, "replace an earlier run in --out")
       ->group("Execution");
   command
+      .add_flag("--checkpoints,!--no-checkpoints", c.checkpoints,
+                "save --out/checkpoint.pt after every epoch, so --resume continues a killed run "
+                "(default on; removed when the run ends)")
+      ->group("Execution");
+  command
+      .add_option("--checkpoint-every-steps", c.checkpoint_every_steps,
+                  "also save a checkpoint every K steps (0 = after every epoch only)")
+      ->capture_default_str()
+      ->group("Execution");
+  command
       .add_flag("--tensorboard,!--no-tensorboard", c.tensorboard,
                 "also write a TensorBoard event file into --out (default off; sweeps: on)")
       ->group("Execution");

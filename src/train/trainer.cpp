@@ -9,10 +9,11 @@
 
 #include "src/core/compat.h"
 #include "src/core/error.h"
-#include "src/core/random.h"
-#include "src/train/device_data.h"
+#include "src/train/checkpoint.h"
+#include "src/train/evaluation.h"
 #include "src/train/evaluation_schedule.h"
 #include "src/train/optimizer.h"
+#include "src/train/run_state.h"
 
 namespace actlab {
 
@@ -31,35 +32,229 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-struct Evaluation {
-  double loss = 0;
-  double error = 0;
-};
-
-// Loss and error of the model in eval mode over `indices` of `images` (no augmentation).
-Evaluation evaluate(NetworkImpl& model, const DeviceImages& images, const torch::Tensor& indices,
-                    bool bf16) {
-  torch::NoGradGuard no_grad;
-  const bool was_training = model.is_training();
-  model.eval();
-  auto loss_sum =
-      torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(indices.device()));
-  auto wrong = torch::zeros_like(loss_sum);
-  constexpr int64_t kEvalBatch = 1000;
-  for (int64_t begin = 0; begin < indices.size(0); begin += kEvalBatch) {
-    const auto batch = indices.slice(0, begin, begin + kEvalBatch);
-    const auto labels = images.labels().index_select(0, batch);
-    compat::set_cuda_autocast(bf16, torch::kBFloat16);
-    const auto logits = model.forward(images.batch(batch, /*augment=*/false)).to(torch::kFloat32);
-    compat::set_cuda_autocast(false, torch::kBFloat16);
-    loss_sum +=
-        torch::cross_entropy_loss(logits, labels, {}, at::Reduction::Sum).to(torch::kFloat64);
-    wrong += logits.argmax(1).ne(labels).sum().to(torch::kFloat64);
+// Process-wide settings a run needs before anything is built: device, threads, seeds.
+torch::Device prepare_process(const TrainConfig& config) {
+  const torch::Device device = resolve_device(config.device);
+  if (config.bf16 && !device.is_cuda()) {
+    throw Error("--bf16 autocast needs a CUDA device: drop --bf16 or use --device cuda");
   }
-  model.train(was_training);
-  const auto count = static_cast<double>(indices.size(0));
-  return {loss_sum.item<double>() / count, wrong.item<double>() / count};
+  at::set_num_threads(config.threads);
+  torch::manual_seed(config.seed);
+  if (device.is_cuda()) torch::cuda::manual_seed_all(config.seed);
+  return device;
 }
+
+RunState initial_state(const TrainConfig& config, torch::Device device) {
+  RunState state;
+  state.model = build_model(config.model, config.model_options);
+  state.model->to(device);
+  state.optimizer = make_optimizer(config, state.model->parameters());
+  return state;
+}
+
+// The loop: advances a RunState epoch by epoch, step by step, and tells the hooks. A resumed run
+// starts from a checkpoint's state and continues exactly where the saved run stood.
+class TrainingLoop {
+ public:
+  TrainingLoop(const TrainConfig& config, const std::vector<TrainingHook*>& hooks)
+      : config_(config),
+        hooks_(hooks),
+        device_(prepare_process(config)),
+        data_(config, device_),
+        state_(initial_state(config, device_)),
+        context_{config,  state_.model,       *state_.optimizer,
+                 device_, data_.train_images, data_.test_images} {
+    // The last partial batch is dropped: a 1-image batch breaks batch norm.
+    batch_size_ = std::min(config.batch_size, data_.train_images.size());
+    context_.steps_per_epoch = data_.train_images.size() / batch_size_;
+    context_.state = &state_;
+  }
+
+  RunSummary run(const std::optional<std::filesystem::path>& resume_from) {
+    context_.resumed = resume_from.has_value();
+    for (auto* hook : hooks_) hook->on_start(context_);
+    if (resume_from) {
+      load_checkpoint(*resume_from, config_, context_, state_, hooks_);
+      context_.epoch = state_.epoch;
+      context_.step = state_.step;
+    } else {
+      EpochMetrics initial;
+      initial.lr = learning_rate_at(config_, 0);
+      record_evaluation(initial);
+    }
+    while (state_.summary.status == "running") {
+      if (!state_.in_epoch) {
+        if (state_.epoch >= config_.epochs) break;
+        begin_epoch();
+      }
+      train_rest_of_epoch();
+      if (state_.summary.status != "running") break;
+      end_epoch();
+      for (auto* hook : hooks_) hook->on_epoch_end(context_);
+    }
+    RunSummary& summary = state_.summary;
+    if (summary.status == "running") summary.status = "completed";
+    summary.steps = state_.step;
+    summary.total_seconds = seconds();
+    for (auto* hook : hooks_) hook->on_finish(context_, summary);
+    return summary;
+  }
+
+ private:
+  double seconds() const { return state_.seconds_before + seconds_since(start_); }
+
+  // The fractional epoch after `batches` batches of epoch `epoch` (1-based).
+  double position(int epoch, int64_t batches) const {
+    return epoch - 1 + static_cast<double>(batches) / context_.steps_per_epoch;
+  }
+
+  void record_evaluation(EpochMetrics& metrics) {
+    NetworkImpl& model = *state_.model;
+    const Evaluation on_train =
+        evaluate(model, data_.train_images, data_.train_eval_indices, config_.bf16);
+    const Evaluation on_test = evaluate(model, data_.test_images, data_.test_indices, config_.bf16);
+    metrics.epoch = state_.epoch;
+    metrics.step = state_.step;
+    metrics.train_loss = on_train.loss;
+    metrics.train_error = on_train.error;
+    metrics.test_loss = on_test.loss;
+    metrics.test_error = on_test.error;
+    metrics.seconds = seconds();
+    if (metrics.epoch_end) {
+      RunSummary& summary = state_.summary;
+      metrics.position = state_.epoch;
+      summary.final_test_error = on_test.error;
+      summary.final_train_error = on_train.error;
+      if (on_test.error < summary.best_test_error || state_.epoch == 0) {
+        summary.best_test_error = on_test.error;
+        summary.best_epoch = state_.epoch;
+      }
+    }
+    for (auto* hook : hooks_) hook->on_evaluation(context_, metrics);
+  }
+
+  void begin_epoch() {
+    ++state_.epoch;
+    context_.epoch = state_.epoch;
+    state_.in_epoch = true;
+    EpochProgress& progress = state_.progress;
+    progress = EpochProgress{};
+    progress.order = torch::randperm(data_.train_images.size(),
+                                     torch::TensorOptions().dtype(torch::kInt64).device(device_));
+    progress.loss_sum =
+        torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
+    progress.wrong = torch::zeros_like(progress.loss_sum);
+  }
+
+  void train_rest_of_epoch() {
+    state_.model->train();
+    EpochProgress& progress = state_.progress;
+    const double elapsed_before = progress.elapsed_seconds;
+    const auto session_start = Clock::now();
+    while (progress.batches < context_.steps_per_epoch) {
+      if (stop_requested()) {
+        state_.summary.status = "interrupted";
+        state_.summary.message =
+            fmt::format("interrupted during epoch {} at step {}", state_.epoch, state_.step);
+        return;
+      }
+      if (!train_step()) return;
+      if (evaluates_mid_epoch(progress.batches, context_.steps_per_epoch,
+                              config_.evals_per_epoch)) {
+        const auto evaluation_start = Clock::now();
+        EpochMetrics inside;
+        inside.epoch_end = false;
+        inside.position = position(state_.epoch, progress.batches);
+        inside.images_seen = state_.images_seen + progress.images;
+        inside.lr = learning_rate_at(config_, position(state_.epoch, progress.batches - 1));
+        record_evaluation(inside);  // evaluate() puts the model back in training mode
+        progress.evaluation_seconds += seconds_since(evaluation_start);
+      }
+      progress.elapsed_seconds = elapsed_before + seconds_since(session_start);
+      for (auto* hook : hooks_) hook->after_step(context_);
+    }
+    compat::synchronize_cuda();
+    progress.elapsed_seconds = elapsed_before + seconds_since(session_start);
+  }
+
+  // One optimizer step on the next batch of the epoch's order; false when the loss is not finite
+  // (the run has diverged and the step was not taken).
+  bool train_step() {
+    EpochProgress& progress = state_.progress;
+    auto& optimizer = *state_.optimizer;
+    const double lr = learning_rate_at(config_, position(state_.epoch, progress.batches));
+    set_learning_rate(optimizer, lr);
+    const auto indices = progress.order.slice(0, progress.batches * batch_size_,
+                                              (progress.batches + 1) * batch_size_);
+    const auto labels = data_.train_images.labels().index_select(0, indices);
+    const auto inputs = data_.train_images.batch(indices, config_.augment);
+
+    optimizer.zero_grad();
+    compat::set_cuda_autocast(config_.bf16, torch::kBFloat16);
+    const auto logits = state_.model->forward(inputs).to(torch::kFloat32);
+    compat::set_cuda_autocast(false, torch::kBFloat16);
+    const auto loss = torch::cross_entropy_loss(logits, labels);
+    const double loss_value = loss.item<double>();
+    if (!std::isfinite(loss_value)) {
+      state_.summary.status = "diverged";
+      state_.summary.diverged_step = state_.step + 1;
+      state_.summary.message =
+          fmt::format("loss became {} at step {} (epoch {}): lower --lr or set --clip-norm",
+                      loss_value, state_.step + 1, state_.epoch);
+      return false;
+    }
+    loss.backward();
+    for (auto* hook : hooks_) hook->after_backward(context_, loss);
+    if (config_.clip_norm > 0) {
+      const double norm =
+          torch::nn::utils::clip_grad_norm_(state_.model->parameters(), config_.clip_norm);
+      if (norm > config_.clip_norm) ++progress.clipped;
+    }
+    optimizer.step();
+    context_.step = ++state_.step;
+    ++progress.batches;
+    progress.images += indices.size(0);
+    progress.loss_sum += loss.detach().to(torch::kFloat64) * indices.size(0);
+    progress.wrong += logits.detach().argmax(1).ne(labels).sum().to(torch::kFloat64);
+    return true;
+  }
+
+  void end_epoch() {
+    EpochProgress& progress = state_.progress;
+    RunSummary& summary = state_.summary;
+    const double train_seconds = progress.elapsed_seconds - progress.evaluation_seconds;
+    state_.images_seen += progress.images;
+    state_.in_epoch = false;
+    summary.clipped_steps += progress.clipped;
+
+    EpochMetrics metrics;
+    metrics.images_seen = state_.images_seen;
+    const auto images = static_cast<double>(std::max<int64_t>(1, progress.images));
+    metrics.train_loss_running = progress.loss_sum.item<double>() / images;
+    metrics.train_error_running = progress.wrong.item<double>() / images;
+    metrics.lr = learning_rate_at(config_, position(state_.epoch, context_.steps_per_epoch - 1));
+    metrics.images_per_second = progress.images / std::max(1e-9, train_seconds);
+    metrics.clipped_steps = progress.clipped;
+    record_evaluation(metrics);
+    summary.epochs_completed = state_.epoch;
+    if (!std::isfinite(metrics.test_loss)) {
+      summary.status = "diverged";
+      summary.diverged_step = state_.step;
+      summary.message =
+          fmt::format("test loss became {} after epoch {}: lower --lr or set --clip-norm",
+                      metrics.test_loss, state_.epoch);
+    }
+  }
+
+  const TrainConfig& config_;
+  const std::vector<TrainingHook*>& hooks_;
+  const Clock::time_point start_ = Clock::now();
+  torch::Device device_;
+  TrainingData data_;
+  RunState state_;
+  TrainingContext context_;
+  int64_t batch_size_ = 0;
+};
 
 }  // namespace
 
@@ -99,164 +294,10 @@ torch::Device resolve_device(const std::string& name) {
   return *device;
 }
 
-RunSummary train(const TrainConfig& config, const std::vector<TrainingHook*>& hooks) {
-  const auto start = Clock::now();
-  const torch::Device device = resolve_device(config.device);
-  if (config.bf16 && !device.is_cuda()) {
-    throw Error("--bf16 autocast needs a CUDA device: drop --bf16 or use --device cuda");
-  }
-  at::set_num_threads(config.threads);
-  torch::manual_seed(config.seed);
-  if (device.is_cuda()) torch::cuda::manual_seed_all(config.seed);
-
-  const ImageSet train_set = balanced_subset(read_cifar10_split(config.data_dir, "train"),
-                                             config.train_subset, config.subset_seed);
-  const ImageSet test_set = balanced_subset(read_cifar10_split(config.data_dir, "test"),
-                                            config.test_subset, config.subset_seed);
-  const auto [mean, std] = channel_statistics(train_set.images);
-  const DeviceImages train_images(train_set, device, mean, std);
-  const DeviceImages test_images(test_set, device, mean, std);
-
-  const auto index_options = torch::TensorOptions().dtype(torch::kInt64).device(device);
-  const int64_t train_eval_count = config.train_eval_images == 0
-                                       ? train_images.size()
-                                       : std::min(config.train_eval_images, train_images.size());
-  // A fixed sample of the training set for the per-epoch training error (same images each time).
-  const auto train_eval_indices =
-      torch::tensor(seeded_permutation(train_images.size(), config.subset_seed), torch::kInt64)
-          .slice(0, 0, train_eval_count)
-          .to(device);
-  const auto test_indices = torch::arange(test_images.size(), index_options);
-
-  Network model = build_model(config.model, config.model_options);
-  model->to(device);
-  auto optimizer = make_optimizer(config, model->parameters());
-
-  const int64_t batch_size = std::min(config.batch_size, train_images.size());
-  // The last partial batch is dropped: a 1-image batch breaks batch norm.
-  const int64_t steps_per_epoch = train_images.size() / batch_size;
-
-  TrainingContext context{config, model, *optimizer, device, train_images, test_images};
-  context.steps_per_epoch = steps_per_epoch;
-  RunSummary summary;
-  for (auto* hook : hooks) hook->on_start(context);
-
-  auto record_evaluation = [&](EpochMetrics& metrics) {
-    const Evaluation on_train = evaluate(*model, train_images, train_eval_indices, config.bf16);
-    const Evaluation on_test = evaluate(*model, test_images, test_indices, config.bf16);
-    metrics.epoch = context.epoch;
-    metrics.step = context.step;
-    metrics.train_loss = on_train.loss;
-    metrics.train_error = on_train.error;
-    metrics.test_loss = on_test.loss;
-    metrics.test_error = on_test.error;
-    metrics.seconds = seconds_since(start);
-    if (metrics.epoch_end) {
-      metrics.position = context.epoch;
-      summary.final_test_error = on_test.error;
-      summary.final_train_error = on_train.error;
-      if (on_test.error < summary.best_test_error || context.epoch == 0) {
-        summary.best_test_error = on_test.error;
-        summary.best_epoch = context.epoch;
-      }
-    }
-    for (auto* hook : hooks) hook->on_evaluation(context, metrics);
-  };
-
-  EpochMetrics initial;
-  initial.lr = learning_rate_at(config, 0);
-  record_evaluation(initial);
-
-  int64_t images_seen = 0;
-  for (int epoch = 1; epoch <= config.epochs && summary.status == "running"; ++epoch) {
-    context.epoch = epoch;
-    model->train();
-    const auto epoch_start = Clock::now();
-    const auto order = torch::randperm(train_images.size(), index_options);
-    auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
-    auto wrong = torch::zeros_like(loss_sum);
-    int64_t epoch_images = 0, clipped = 0;
-    double evaluation_seconds = 0;  // inside the epoch (--evals-per-epoch), not training time
-    double lr = config.lr;
-    for (int64_t batch = 0; batch < steps_per_epoch; ++batch) {
-      if (stop_requested()) {
-        summary.status = "interrupted";
-        summary.message =
-            fmt::format("interrupted during epoch {} at step {}", epoch, context.step);
-        break;
-      }
-      lr = learning_rate_at(config, epoch - 1 + static_cast<double>(batch) / steps_per_epoch);
-      set_learning_rate(*optimizer, lr);
-      const auto indices = order.slice(0, batch * batch_size, (batch + 1) * batch_size);
-      const auto labels = train_images.labels().index_select(0, indices);
-      const auto inputs = train_images.batch(indices, config.augment);
-
-      optimizer->zero_grad();
-      compat::set_cuda_autocast(config.bf16, torch::kBFloat16);
-      const auto logits = model->forward(inputs).to(torch::kFloat32);
-      compat::set_cuda_autocast(false, torch::kBFloat16);
-      const auto loss = torch::cross_entropy_loss(logits, labels);
-      const double loss_value = loss.item<double>();
-      if (!std::isfinite(loss_value)) {
-        summary.status = "diverged";
-        summary.diverged_step = context.step + 1;
-        summary.message =
-            fmt::format("loss became {} at step {} (epoch {}): lower --lr or set --clip-norm",
-                        loss_value, context.step + 1, epoch);
-        break;
-      }
-      loss.backward();
-      for (auto* hook : hooks) hook->after_backward(context, loss);
-      if (config.clip_norm > 0) {
-        const double norm =
-            torch::nn::utils::clip_grad_norm_(model->parameters(), config.clip_norm);
-        if (norm > config.clip_norm) ++clipped;
-      }
-      optimizer->step();
-      ++context.step;
-      for (auto* hook : hooks) hook->after_step(context);
-      epoch_images += indices.size(0);
-      loss_sum += loss.detach().to(torch::kFloat64) * indices.size(0);
-      wrong += logits.detach().argmax(1).ne(labels).sum().to(torch::kFloat64);
-      if (evaluates_mid_epoch(batch + 1, steps_per_epoch, config.evals_per_epoch)) {
-        const auto evaluation_start = Clock::now();
-        EpochMetrics inside;
-        inside.epoch_end = false;
-        inside.position = epoch - 1 + static_cast<double>(batch + 1) / steps_per_epoch;
-        inside.images_seen = images_seen + epoch_images;
-        inside.lr = lr;
-        record_evaluation(inside);  // evaluate() puts the model back in training mode
-        evaluation_seconds += seconds_since(evaluation_start);
-      }
-    }
-    compat::synchronize_cuda();
-    const double train_seconds = seconds_since(epoch_start) - evaluation_seconds;
-    images_seen += epoch_images;
-    summary.clipped_steps += clipped;
-    if (summary.status != "running") break;
-
-    EpochMetrics metrics;
-    metrics.images_seen = images_seen;
-    metrics.train_loss_running = loss_sum.item<double>() / std::max<int64_t>(1, epoch_images);
-    metrics.train_error_running = wrong.item<double>() / std::max<int64_t>(1, epoch_images);
-    metrics.lr = lr;
-    metrics.images_per_second = epoch_images / std::max(1e-9, train_seconds);
-    metrics.clipped_steps = clipped;
-    record_evaluation(metrics);
-    summary.epochs_completed = epoch;
-    if (!std::isfinite(metrics.test_loss)) {
-      summary.status = "diverged";
-      summary.diverged_step = context.step;
-      summary.message =
-          fmt::format("test loss became {} after epoch {}: lower --lr or set --clip-norm",
-                      metrics.test_loss, epoch);
-    }
-  }
-  if (summary.status == "running") summary.status = "completed";
-  summary.steps = context.step;
-  summary.total_seconds = seconds_since(start);
-  for (auto* hook : hooks) hook->on_finish(context, summary);
-  return summary;
+RunSummary train(const TrainConfig& config, const std::vector<TrainingHook*>& hooks,
+                 const std::optional<std::filesystem::path>& resume_from) {
+  TrainingLoop loop(config, hooks);
+  return loop.run(resume_from);
 }
 
 }  // namespace actlab

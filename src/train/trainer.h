@@ -1,5 +1,7 @@
 #pragma once
 
+#include <filesystem>
+#include <optional>
 #include <vector>
 
 #include "src/train/config.h"
@@ -21,6 +23,9 @@ torch::Device resolve_device(const std::string& name);
 // The one training loop: loads the data, builds the model, evaluates at epoch 0, after each
 // epoch (and evals_per_epoch - 1 times inside each), and reports to `hooks`. `config` must be
 // resolved (see resolve()). Never throws for a diverging or interrupted run: the summary says so.
-RunSummary train(const TrainConfig& config, const std::vector<TrainingHook*>& hooks);
+// With `resume_from`, continues the run whose checkpoint is in that folder (src/train/checkpoint.h)
+// instead of starting over; throws Error when the checkpoint cannot continue this configuration.
+RunSummary train(const TrainConfig& config, const std::vector<TrainingHook*>& hooks,
+                 const std::optional<std::filesystem::path>& resume_from = std::nullopt);
 
 }  // namespace actlab

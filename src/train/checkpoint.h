@@ -1,0 +1,53 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "src/train/config.h"
+#include "src/train/hooks.h"
+#include "src/train/run_state.h"
+
+namespace actlab {
+
+// A run's checkpoint lives in its folder: checkpoint.pt (LibTorch archive: model, optimizer,
+// random generators, the epoch's data order, running sums and every hook's state) and
+// checkpoint.json (what it holds, readable without LibTorch: position, versions, configuration).
+// Schema: docs/records.md.
+std::filesystem::path checkpoint_file(const std::filesystem::path& run_dir);
+
+// checkpoint.json, if the folder has a checkpoint.
+struct CheckpointInfo {
+  int epoch = 0;
+  bool in_epoch = false;
+  int64_t step = 0;
+  std::string actlab_version, git_commit, libtorch_version;
+  nlohmann::json config;  // to_json(TrainConfig) of the run
+};
+std::optional<CheckpointInfo> read_checkpoint_info(const std::filesystem::path& run_dir);
+
+// Configuration fields a resumed run may change: where things are and how many threads run them.
+bool may_differ_on_resume(const std::string& field);
+
+// Why `info` cannot continue a run of `config` with this build, in one line; empty when it can.
+std::string checkpoint_mismatch(const CheckpointInfo& info, const TrainConfig& config);
+
+// Saves `state`, the process's random generators and each hook's state (hooks with a state_key)
+// into run_dir, atomically: the previous checkpoint stays until the new one is complete.
+void save_checkpoint(const std::filesystem::path& run_dir, const TrainConfig& config,
+                     const RunState& state, const std::vector<TrainingHook*>& hooks);
+
+// Restores what save_checkpoint saved into `state` (its model and optimizer already built from
+// the same configuration), the generators, and the hooks (restore_state, after their on_start).
+// Throws Error when the checkpoint is missing, unreadable or from another configuration.
+void load_checkpoint(const std::filesystem::path& run_dir, const TrainConfig& config,
+                     const TrainingContext& context, RunState& state,
+                     const std::vector<TrainingHook*>& hooks);
+
+// Removes the checkpoint (a finished run keeps its records and model.pt, not its checkpoint).
+void remove_checkpoint(const std::filesystem::path& run_dir);
+
+}  // namespace actlab
