@@ -167,7 +167,7 @@ std::map<std::string, QueuedTask> queued_runs(const nlohmann::json& submissions)
     if (it == by_job.end()) continue;
     const std::string index = line.substr(underscore + 1, bar - underscore - 1);
     if (index.empty() || index.find_first_not_of("0123456789") != std::string::npos) continue;
-    const auto& runs = (*it->second)["runs"];
+    const auto runs = it->second->value("runs", nlohmann::json::array());
     const size_t i = std::stoul(index);
     if (i < runs.size())
       queued[runs[i].get<std::string>()] = {line.substr(0, bar), queue_state(line.substr(bar + 1))};
@@ -179,7 +179,7 @@ std::map<std::string, QueuedTask> queued_runs(const nlohmann::json& submissions)
 std::map<std::string, std::string> submitted_tasks(const nlohmann::json& submissions) {
   std::map<std::string, std::string> tasks;
   for (const auto& submission : submissions) {
-    const auto& runs = submission["runs"];
+    const auto runs = submission.value("runs", nlohmann::json::array());
     for (size_t i = 0; i < runs.size(); ++i) {
       tasks[runs[i].get<std::string>()] =
           fmt::format("{}_{}", submission.value("array_job", "?"), i);
