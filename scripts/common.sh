@@ -10,7 +10,8 @@ export ACTLAB_DATA
 ACTLAB_PACKAGES=(build-essential cmake ninja-build git ca-certificates curl
   libtorch-dev libopencv-dev libfmt-dev libcli11-dev nlohmann-json3-dev catch2
   libtomlplusplus-dev libsqlite3-dev sqlite3 python3 python3-pip
-  python3-matplotlib chromium)  # `actlab report` draws with matplotlib; its test opens chromium
+  python3-matplotlib chromium  # `actlab report` draws with matplotlib; its test opens chromium
+  slurm-wlm munge)  # the `slurm` test starts its own one-node Slurm (7 packages, 3.6 MB)
 
 log() { printf '\033[1m[actlab]\033[0m %s\n' "$*"; }
 die() { printf 'actlab: error: %s\n' "$*" >&2; exit 1; }

@@ -7,6 +7,7 @@
 #include "src/harness/experiment.h"
 #include "src/harness/results.h"
 #include "src/harness/run_set.h"
+#include "src/harness/slurm.h"
 #include "src/harness/sweep.h"
 #include "src/harness/verdict.h"
 
@@ -24,6 +25,9 @@ Action add_run_command(CLI::App& app) {
     std::string out;
     bool quick = false;
     std::string profile = "full";
+    bool slurm = false, status = false;
+    std::string sbatch_args;
+    std::vector<std::string> sbatch_options;  // the words after `--`
   };
   auto options = std::make_shared<Options>();
   command->add_option("file", options->file, "experiment file (experiments/*.toml)")->required();
@@ -44,6 +48,20 @@ Action add_run_command(CLI::App& app) {
   command->add_option("--only", options->sweep.only, "run only this run id (for job arrays)");
   command->add_option("--emit", options->sweep.emit,
                       "slurm: write an sbatch job-array script instead of running");
+  auto* slurm = command->add_flag(
+      "--slurm", options->slurm,
+      "submit the runs not yet finished (nor queued) as one Slurm job array, plus a job that "
+      "collects the results after it, and return; sbatch options go after `--`");
+  command->add_option("--sbatch-args", options->sbatch_args,
+                      "sbatch options for --slurm as one string, e.g. \"--partition=gpu "
+                      "--gres=gpu:1\"");
+  command->add_option("sbatch_options", options->sbatch_options,
+                      "sbatch options for --slurm, after `--`");
+  auto* status = command->add_flag(
+      "--status", options->status,
+      "print each run's state (finished, running, pending, failed, todo) and return");
+  slurm->excludes("--dry-run")->excludes("--emit")->excludes("--only");
+  status->excludes(slurm)->excludes("--dry-run")->excludes("--emit")->excludes("--only");
   return [options] {
     options->sweep.out = options->out;
     if (options->quick && options->profile != "full" && options->profile != "quick")
@@ -51,7 +69,17 @@ Action add_run_command(CLI::App& app) {
     const std::string profile = options->quick ? "quick" : options->profile;
     options->sweep.profile = profile == "full" ? "" : profile;
     options->sweep.actlab_binary = std::filesystem::read_symlink("/proc/self/exe");
-    return run_sweep(load_experiment(options->file), options->sweep);
+    auto sbatch_options = split_shell_words(options->sbatch_args);
+    sbatch_options.insert(sbatch_options.end(), options->sbatch_options.begin(),
+                          options->sbatch_options.end());
+    if (!options->slurm && !sbatch_options.empty()) {
+      throw Error(fmt::format("'{}' is an sbatch option, but --slurm is not given: add --slurm",
+                              sbatch_options.front()));
+    }
+    const Experiment experiment = load_experiment(options->file);
+    if (options->slurm) return submit_sweep_to_slurm(experiment, options->sweep, sbatch_options);
+    if (options->status) return print_sweep_status(experiment, options->sweep);
+    return run_sweep(experiment, options->sweep);
   };
 }
 

@@ -18,6 +18,7 @@
 #include "src/harness/results.h"
 #include "src/harness/run_metric.h"
 #include "src/harness/run_set.h"
+#include "src/harness/slurm.h"
 #include "src/harness/verdict.h"
 #include "src/train/checkpoint.h"
 #include "src/train/progress.h"
@@ -88,6 +89,10 @@ pid_t launch(const SweepOptions& options, const RunSpec& run, const fs::path& di
 }
 
 }  // namespace
+
+bool run_is_final(const fs::path& run_dir) {
+  return is_final(run_status(run_dir));
+}
 
 std::vector<VerdictResult> write_verdicts(const fs::path& dir) {
   const Experiment experiment = load_experiment(dir / "experiment.toml");
@@ -176,11 +181,15 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
   StageOutcome outcome;
   if (options.dry_run) return outcome;
   fs::create_directories(out / "runs");
-  write_file_atomic(out / "experiment.toml", read_file(experiment.file));
+  // A single run (--only: a Slurm array task) leaves the sweep's shared files to its submitter
+  // and to `actlab collect`, so that sibling tasks never rewrite them at once.
+  const bool shared_writes = options.only.empty();
+  if (shared_writes || !fs::exists(out / "experiment.toml"))
+    write_file_atomic(out / "experiment.toml", read_file(experiment.file));
 
   const bool on_cpu =
       options.device == "cpu" || (options.device == "auto" && !torch::cuda::is_available());
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = allocated_cpus();  // Slurm's SLURM_CPUS_PER_TASK, else the affinity mask
   const int threads = on_cpu ? std::max(1, cores / std::max(1, options.jobs)) : 1;
 
   using Clock = std::chrono::steady_clock;
@@ -242,12 +251,13 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
                outcome.finished, pending.size(), running.size(), left, format_duration(eta),
                describe(*run), result);
     std::fflush(stdout);
-    write_results(out, load_results(out));
+    if (shared_writes) write_results(out, load_results(out));
   }
-  write_results(out, load_results(out));
+  if (shared_writes) write_results(out, load_results(out));
   const double total = std::chrono::duration<double>(Clock::now() - start).count();
-  fmt::print("{}{}: {} runs in {}; results in {}/results.csv and results.db\n", experiment.name,
-             stage, outcome.finished, format_duration(total), out.string());
+  fmt::print("{}{}: {} runs in {}; results in {}/results.csv and results.db{}\n", experiment.name,
+             stage, outcome.finished, format_duration(total), out.string(),
+             shared_writes ? "" : " once `actlab collect` has run");
   return outcome;
 }
 
