@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "data/manifest.h"
 #include "src/cli/commands.h"
 #include "src/probes/probe_hook.h"
 #include "src/tensorboard/tensorboard_hook.h"
@@ -20,6 +21,7 @@ Action add_train_command(CLI::App& app) {
   add_train_options(*command, *config);
   return [config] {
     const TrainConfig resolved = resolve(*config);
+    check_cifar10_data(resolved.data_dir, resolved.partial_data);  // before any earlier run goes
     RunRecorder recorder(resolved.out_dir, resolved.overwrite);
     ProgressPrinter progress;
     std::vector<TrainingHook*> hooks = {&recorder, &progress};
