@@ -244,5 +244,11 @@ activation = ["relu", "tanh"]
   CHECK(redone.exit_code == 0);
   CHECK_THAT(redone.output, Catch::Contains("2 runs, 1 done, 1 to run"));
   CHECK(nlohmann::json::parse(read_file(config_path))["resolved"]["git_commit"] == git_commit());
+  // The tables name the data each run read.
+  const auto fingerprint =
+      nlohmann::json::parse(read_file(config_path))["resolved"]["data"]["fingerprint"];
+  REQUIRE(fingerprint.is_string());
+  CHECK_THAT(read_file(sweep / "results.csv"), Catch::Contains("data_fingerprint") &&
+                                                   Catch::Contains(fingerprint.get<std::string>()));
   CHECK_THAT(run_actlab(command).output, !Catch::Contains("made by commit"));
 }
