@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "data/manifest.h"
 #include "src/core/error.h"
 #include "src/core/files.h"
 
@@ -65,9 +66,29 @@ ImageSet read_cifar10_batch(const fs::path& file) {
   return set;
 }
 
+namespace {
+
+// A folder that `actlab data prepare` is still writing, or that a killed one left.
+fs::path refuse_unfinished(const fs::path& dir) {
+  if (fs::exists(dir / kPrepareMarkerFile)) {
+    throw Error(
+        fmt::format("data folder '{}' holds an unfinished `actlab data prepare` ({} is there: "
+                    "it was killed or is still running): run `actlab data prepare --from "
+                    "<archive|folder> --to {}` again",
+                    dir.string(), kPrepareMarkerFile, dir.string()));
+  }
+  return dir;
+}
+
+}  // namespace
+
 fs::path find_cifar10_dir(const fs::path& dir) {
-  if (fs::exists(dir / "test_batch.bin") || fs::exists(dir / "data_batch_1.bin")) return dir;
-  if (fs::exists(dir / "cifar-10-batches-bin")) return dir / "cifar-10-batches-bin";
+  if (fs::exists(dir / "test_batch.bin") || fs::exists(dir / "data_batch_1.bin") ||
+      fs::exists(dir / kPrepareMarkerFile)) {
+    return refuse_unfinished(dir);
+  }
+  if (fs::exists(dir / "cifar-10-batches-bin"))
+    return refuse_unfinished(dir / "cifar-10-batches-bin");
   if (!fs::exists(dir)) {
     throw Error(
         fmt::format("data folder '{}' does not exist: pass --data DIR, or create it with "

@@ -35,7 +35,8 @@ std::vector<std::string> cifar10_batch_files(const std::string& split);
 ImageSet read_cifar10_batch(const std::filesystem::path& file);
 
 // `dir` holding data_batch_1..5.bin and test_batch.bin, or a folder containing
-// cifar-10-batches-bin/. Throws Error naming the folder and the fix when neither exists.
+// cifar-10-batches-bin/. Throws Error naming the folder and the fix when neither exists, and
+// when the folder holds an unfinished preparation (prepare-incomplete.txt, data/manifest.h).
 std::filesystem::path find_cifar10_dir(const std::filesystem::path& dir);
 
 // Reads "train" (data_batch_1..5.bin) or "test" (test_batch.bin) from a prepared folder.

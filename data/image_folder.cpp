@@ -6,6 +6,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
+#include <iterator>
+#include <vector>
 
 #include "src/core/error.h"
 
@@ -20,6 +23,14 @@ namespace fs = std::filesystem;
 
 bool image_folders_supported() {
   return ACTLAB_WITH_OPENCV != 0;
+}
+
+std::string image_decoder_name() {
+#if ACTLAB_WITH_OPENCV
+  return "OpenCV " CV_VERSION;
+#else
+  return "none";
+#endif
 }
 
 namespace {
@@ -42,9 +53,39 @@ std::vector<fs::path> sorted_entries(const fs::path& dir, bool directories) {
 }
 
 #if ACTLAB_WITH_OPENCV
+bool is_jpeg(const fs::path& path) {
+  std::string extension = path.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
+  return extension == ".jpg" || extension == ".jpeg";
+}
+
+// Whether a JPEG ends with its end-of-image marker (FF D9; trailing padding allowed). libjpeg
+// decodes a truncated file "successfully", filling the missing rows with grey, and only warns
+// on stderr; inside entropy-coded data FF is always followed by 00 or a restart marker, so
+// FF D9 near the end is the marker.
+bool jpeg_is_complete(const std::vector<uchar>& bytes) {
+  const size_t tail = std::min<size_t>(bytes.size(), 64);
+  for (size_t i = bytes.size() - tail; i + 1 < bytes.size(); ++i) {
+    if (bytes[i] == 0xFF && bytes[i + 1] == 0xD9) return true;
+  }
+  return false;
+}
+
 // Decodes one file into images[index] (RGB planes); returns the problem, or "" when it worked.
 std::string decode_into(const fs::path& file, torch::Tensor& images, int64_t index) {
-  const cv::Mat bgr = cv::imread(file.string(), cv::IMREAD_COLOR);
+  std::vector<uchar> bytes;
+  {
+    std::ifstream stream(file, std::ios::binary);
+    if (!stream) return "cannot be read";
+    bytes.assign(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>());
+  }
+  if (is_jpeg(file) && (bytes.size() < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8)) {
+    return "does not decode as an image (no JPEG start-of-image marker)";
+  }
+  if (is_jpeg(file) && !jpeg_is_complete(bytes)) {
+    return "is a truncated JPEG (no end-of-image marker; it would decode only partly)";
+  }
+  const cv::Mat bgr = cv::imdecode(bytes, cv::IMREAD_COLOR);
   if (bgr.empty()) return "does not decode as an image";
   if (bgr.rows != 32 || bgr.cols != 32)
     return fmt::format("is {}x{}, not 32x32", bgr.cols, bgr.rows);

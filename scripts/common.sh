@@ -71,7 +71,9 @@ prepare_data() {
     "$actlab" data prepare --from "$source" --to "$ACTLAB_DATA"
     return
   fi
-  if [ -f "$ACTLAB_DATA/test_batch.bin" ] && [ -f "$ACTLAB_DATA/data_batch_5.bin" ]; then
+  # prepare-incomplete.txt: a killed `data prepare` (its files are not to be trusted).
+  if [ -f "$ACTLAB_DATA/test_batch.bin" ] && [ -f "$ACTLAB_DATA/data_batch_5.bin" ] &&
+    [ ! -e "$ACTLAB_DATA/prepare-incomplete.txt" ]; then
     log "data: using prepared $ACTLAB_DATA"
     return
   fi

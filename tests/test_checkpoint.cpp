@@ -80,9 +80,8 @@ std::vector<nlohmann::json> records(const fs::path& file) {
   return lines;
 }
 
-// The TFRecord payloads of a run's event file after the first two, each without its leading
-// wall_time field (tag 1, a double: 9 bytes), which is the only thing a resumed run writes
-// differently.
+// The TFRecord payloads of a run's event file after the first two, each without its wall times:
+// the leading wall_time field (tag 1, a double: 9 bytes) and the seconds and images/s scalars.
 std::vector<std::string> events_without_wall_time(const fs::path& run) {
   std::string content;
   for (const auto& entry : fs::directory_iterator(run)) {
@@ -95,6 +94,14 @@ std::vector<std::string> events_without_wall_time(const fs::path& run) {
     std::memcpy(&length, content.data() + at, 8);
     std::string event = content.substr(at + 12, length);
     if (!event.empty() && event[0] == '\x09') event.erase(0, 9);
+    // The scalars that are wall times: a tag, then field 2 (simple_value, fixed32: 0x15 + 4 bytes).
+    for (const std::string tag : {"metrics/seconds", "metrics/images_per_second"}) {
+      const std::string key = tag + '\x15';
+      for (size_t found = event.find(key); found != std::string::npos;
+           found = event.find(key, found + 1)) {
+        event.replace(found + key.size(), 4, 4, '\0');
+      }
+    }
     events.push_back(event);
     at += 12 + length + 4;
   }

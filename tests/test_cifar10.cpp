@@ -104,20 +104,23 @@ TEST_CASE("prepare copies an official-layout archive and rejects a damaged one",
       fmt::format("tar -czf '{}' -C '{}' cifar-10-batches-bin",
                   (dir / "cifar-10-binary.tar.gz").string(), dir.path().string());
   REQUIRE(std::system(tar.c_str()) == 0);
-  const PrepareReport report = prepare_cifar10(dir / "cifar-10-binary.tar.gz", dir / "prepared");
+  CHECK_THROWS_WITH(prepare_cifar10(dir / "cifar-10-binary.tar.gz", dir / "prepared"),
+                    Catch::Contains("holds 10 images") && Catch::Contains("--partial-data"));
+  const PrepareReport report =
+      prepare_cifar10(dir / "cifar-10-binary.tar.gz", dir / "prepared", PrepareOptions{true});
   CHECK(report.source == "binary");
   CHECK(report.train_images == 10);
   CHECK(report.test_images == 1);
   CHECK(
       read_cifar10_split(dir / "prepared", "test").labels.equal(torch::tensor({5}, torch::kInt64)));
-  // Nothing of the unpacked archive is left behind.
+  // Nothing of the unpacked archive is left behind: the batches, their names and the manifest.
   int entries = 0;
   for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir / "prepared"))
     ++entries;
-  CHECK(entries == 7);
+  CHECK(entries == 8);
 
   write_bytes(dir / "broken.tar.gz", "this is not gzip");
-  CHECK_THROWS_WITH(prepare_cifar10(dir / "broken.tar.gz", dir / "prepared2"),
+  CHECK_THROWS_WITH(prepare_cifar10(dir / "broken.tar.gz", dir / "prepared2", PrepareOptions{true}),
                     Catch::Contains("broken.tar.gz") && Catch::Contains("damaged"));
   CHECK_THROWS_WITH(prepare_cifar10(dir / "absent.tar.gz", dir / "prepared3"),
                     Catch::Contains("does not exist"));

@@ -23,6 +23,10 @@ int main(int argc, char** argv) {
       "actlab"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "actlab 0.1.0");
+  // Errors stay one line, as actlab::Error's do (CLI11 adds "Run with --help ..." by default).
+  app.failure_message([](const CLI::App*, const CLI::Error& error) {
+    return fmt::format("actlab: error: {} (see --help)\n", error.what());
+  });
   std::vector<std::pair<CLI::App*, actlab::cli::Action>> commands;
   for (auto add : {actlab::cli::add_train_command, actlab::cli::add_run_command,
                    actlab::cli::add_collect_command, actlab::cli::add_compare_command,

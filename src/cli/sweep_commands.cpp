@@ -46,6 +46,9 @@ Action add_run_command(CLI::App& app) {
                       "sweep folder (default runs/<name>, runs/<name>-<profile>)");
   command->add_flag("--dry-run", options->sweep.dry_run, "list the runs and which are done");
   command->add_option("--only", options->sweep.only, "run only this run id (for job arrays)");
+  command->add_flag("--rerun-stale-code", options->sweep.rerun_stale_code,
+                    "also redo finished runs made by another commit of actlab (their "
+                    "config.json's git_commit); without it they are kept and counted");
   command->add_option("--emit", options->sweep.emit,
                       "slurm: write an sbatch job-array script instead of running");
   auto* slurm = command->add_flag(

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "data/manifest.h"
 #include "src/cli/commands.h"
 #include "src/core/error.h"
 #include "src/core/files.h"
@@ -70,6 +71,7 @@ Action add_train_command(CLI::App& app) {
       ->group("Execution");
   return [config, resume] {
     TrainConfig resolved = resolve(*config);
+    check_cifar10_data(resolved.data_dir, resolved.partial_data);  // before any earlier run goes
     std::optional<fs::path> resume_from;
     auto existing =
         resolved.overwrite ? RunRecorder::Existing::kOverwrite : RunRecorder::Existing::kRefuse;

@@ -141,6 +141,11 @@ nlohmann::json RunResult::row() const {
     if (!value.is_structured()) row[key] = value;
   }
   if (summary.contains("status")) row["diverged"] = summary["status"] == "diverged" ? 1 : 0;
+  // Which data the numbers came from (config.json resolved.data, docs/records.md).
+  if (config.contains("resolved") && config["resolved"].contains("data") &&
+      config["resolved"]["data"].value("fingerprint", nlohmann::json()).is_string()) {
+    row["data_fingerprint"] = config["resolved"]["data"]["fingerprint"];
+  }
   for (const auto& [key, value] : activation_cost.items()) {
     if (!value.is_structured() && key != "activation") row[key] = value;
   }

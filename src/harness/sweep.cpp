@@ -8,8 +8,11 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 #include <thread>
 
 #include "src/core/build_info.h"
@@ -19,6 +22,7 @@
 #include "src/harness/run_metric.h"
 #include "src/harness/run_set.h"
 #include "src/harness/slurm.h"
+#include "src/harness/sweep_lock.h"
 #include "src/harness/verdict.h"
 #include "src/train/checkpoint.h"
 #include "src/train/progress.h"
@@ -54,6 +58,76 @@ std::string describe(const RunSpec& run) {
   std::string text;
   for (const auto& [key, value] : run.axes) text += (text.empty() ? "" : " ") + key + "=" + value;
   return text.empty() ? run.id : text;
+}
+
+// The stop signal the sweep received (0: none). The handler is installed without SA_RESTART
+// and the wait loop polls, so a signal is seen within kPollInterval even while every run trains
+// (with std::signal, glibc restarts waitpid and the runs trained on to the end).
+volatile std::sig_atomic_t g_stop_signal = 0;
+volatile std::sig_atomic_t g_stop_signals = 0;  // how many arrived: a second one kills at once
+constexpr auto kPollInterval = std::chrono::milliseconds(100);
+// How long stopped runs get to record themselves as interrupted before they are killed.
+constexpr auto kStopGrace = std::chrono::seconds(10);
+
+extern "C" void on_stop_signal(int number) {
+  if (g_stop_signal == 0) g_stop_signal = number;
+  g_stop_signals = g_stop_signals + 1;
+}
+
+void install_stop_handlers() {
+  g_stop_signal = 0;
+  g_stop_signals = 0;
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART
+  for (const int number : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(number, &action, nullptr);
+}
+
+bool stopping() {
+  return g_stop_signal != 0;
+}
+
+// The exit code of a stopped sweep: 128 + the signal, as a shell reports a killed process.
+int stopped_exit_code() {
+  return 128 + static_cast<int>(g_stop_signal);
+}
+
+// Rebuilds DIR's results tables; a failure (a full disk, results.db not writable) is reported in
+// one line and never stops the runs in flight: their folders are the data, and `actlab collect`
+// rebuilds the tables later. Each distinct problem is printed once.
+void write_results_or_report(const fs::path& out, std::set<std::string>& reported) {
+  try {
+    write_results(out, load_results(out));
+  } catch (const std::exception& error) {
+    const std::string message = error.what();
+    if (reported.insert(message).second) {
+      fmt::print(stderr,
+                 "actlab: results tables not written ({}); the runs go on and keep their "
+                 "records: rebuild the tables with `actlab collect {}`\n",
+                 message, out.string());
+    }
+  }
+}
+
+// The commit that made a finished run ("" when its config.json does not say, or says unknown).
+std::string run_commit(const fs::path& dir) {
+  const auto config = read_json_or_empty(dir / "config.json");
+  if (!config.contains("resolved") || !config["resolved"].is_object()) return "";
+  const std::string commit = config["resolved"].value("git_commit", "");
+  return commit == "unknown" ? "" : commit;
+}
+
+// Whether a final run was made by another commit than this binary's (never when either is unknown).
+bool made_by_other_code(const fs::path& dir) {
+  const std::string mine = git_commit();
+  const std::string theirs = run_commit(dir);
+  return mine != "unknown" && !theirs.empty() && theirs != mine;
+}
+
+std::string short_commit(const std::string& commit) {
+  const bool dirty = commit.size() > 6 && commit.compare(commit.size() - 6, 6, "-dirty") == 0;
+  return commit.substr(0, std::min<size_t>(12, commit.size())) + (dirty ? "-dirty" : "");
 }
 
 // Starts `actlab train` for `run` with its output in dir/log.txt; the child dies with the sweep
@@ -113,7 +187,7 @@ void print_verdicts(const fs::path& dir) {
     const auto verdicts = write_verdicts(dir);
     fmt::print("\nVerdicts ({}; `actlab verdict {}`):\n{}", (dir / "verdicts.json").string(),
                dir.string(), verdict_table(verdicts));
-  } catch (const Error& error) {
+  } catch (const std::exception& error) {
     fmt::print("verdicts not computed: {}\n", error.what());  // the runs themselves are kept
   }
 }
@@ -162,17 +236,28 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
                        const fs::path& out, const std::vector<RunSpec>& runs,
                        const std::string& stage) {
   std::vector<const RunSpec*> pending;
+  std::map<std::string, size_t> other_code;  // commit -> finished runs it made
   for (const auto& run : runs) {
-    const std::string status = run_status(out / "runs" / run.id);
+    const fs::path dir = out / "runs" / run.id;
+    const std::string status = run_status(dir);
+    const bool stale_code = is_final(status) && made_by_other_code(dir);
     if (options.dry_run) {
-      const fs::path dir = out / "runs" / run.id;
-      fmt::print("{:<11} {}\n",
-                 status.empty()
-                     ? "todo"
-                     : (is_final(status) ? status : (resumable(dir) ? "resume" : "restart")),
-                 run.id);
+      const std::string label =
+          status.empty() ? "todo"
+                         : (is_final(status) ? status : (resumable(dir) ? "resume" : "restart"));
+      fmt::print(
+          "{:<11} {}{}\n", label, run.id,
+          stale_code ? fmt::format(" (made by commit {})", short_commit(run_commit(dir))) : "");
     }
-    if (!is_final(status)) pending.push_back(&run);
+    if (stale_code && !options.rerun_stale_code) ++other_code[run_commit(dir)];
+    if (!is_final(status) || (stale_code && options.rerun_stale_code)) pending.push_back(&run);
+  }
+  for (const auto& [commit, count] : other_code) {
+    fmt::print(
+        "{} finished run{} made by commit {} (this build: {}): kept; pass "
+        "--rerun-stale-code to redo {}\n",
+        count, count == 1 ? " was" : "s were", short_commit(commit), short_commit(git_commit()),
+        count == 1 ? "it" : "them");
   }
   fmt::print("{}{}: {} runs, {} done, {} to run{}{}\n", experiment.name, stage, runs.size(),
              runs.size() - pending.size(), pending.size(),
@@ -197,33 +282,57 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
   std::map<pid_t, std::pair<const RunSpec*, Clock::time_point>> running;
   size_t next = 0;
   double run_seconds = 0;
+  std::set<std::string> reported;  // results-writing problems already printed
+  int forwarded = 0;               // stop signals passed on to the runs so far
+  Clock::time_point stop_time;
   while ((next < pending.size() || !running.empty())) {
-    while (!stop_requested() && next < pending.size() &&
+    while (!stopping() && next < pending.size() &&
            static_cast<int>(running.size()) < options.jobs) {
       const RunSpec& run = *pending[next++];
       const fs::path dir = out / "runs" / run.id;
-      fs::create_directories(dir);
-      nlohmann::json axes = nlohmann::json::object();
-      for (const auto& [key, value] : run.axes) axes[key] = value;
-      write_file_atomic(dir / "run.json", nlohmann::json({{"run_id", run.id},
-                                                          {"experiment", experiment.name},
-                                                          {"profile", options.profile},
-                                                          {"quick", options.profile == "quick"},
-                                                          {"axes", axes},
-                                                          {"arguments", train_arguments(run)}})
-                                                  .dump(2) +
-                                              "\n");
-      running[launch(options, run, dir, threads)] = {&run, Clock::now()};
+      try {
+        fs::create_directories(dir);
+        nlohmann::json axes = nlohmann::json::object();
+        for (const auto& [key, value] : run.axes) axes[key] = value;
+        write_file_atomic(dir / "run.json", nlohmann::json({{"run_id", run.id},
+                                                            {"experiment", experiment.name},
+                                                            {"profile", options.profile},
+                                                            {"quick", options.profile == "quick"},
+                                                            {"axes", axes},
+                                                            {"arguments", train_arguments(run)}})
+                                                    .dump(2) +
+                                                "\n");
+        running[launch(options, run, dir, threads)] = {&run, Clock::now()};
+      } catch (const std::exception& error) {  // this run cannot start; the others go on
+        ++outcome.finished;
+        ++outcome.failed;
+        fmt::print("{}: not started: {}\n", describe(run), error.what());
+      }
+    }
+    if (running.empty()) {
+      if (stopping()) break;
+      continue;
+    }
+    // A stop signal goes on to every run (which records itself as interrupted); runs still
+    // alive kStopGrace later, or at a second signal, are killed.
+    if (stopping() && forwarded == 0) {
+      stop_time = Clock::now();
+      forwarded = 1;
+      fmt::print(stderr, "actlab: stopping {} running run{} (signal {})\n", running.size(),
+                 running.size() == 1 ? "" : "s", static_cast<int>(g_stop_signal));
+      for (const auto& [child, _] : running) ::kill(child, SIGTERM);
+    }
+    if (forwarded == 1 && (g_stop_signals > 1 || Clock::now() - stop_time > kStopGrace)) {
+      forwarded = 2;
+      for (const auto& [child, _] : running) ::kill(child, SIGKILL);
     }
     int wait_status = 0;
-    const pid_t pid = ::waitpid(-1, &wait_status, 0);
-    if (pid < 0) {
-      if (errno == EINTR) {
-        for (const auto& [child, _] : running) ::kill(child, SIGINT);
-        continue;
-      }
-      break;
+    const pid_t pid = ::waitpid(-1, &wait_status, WNOHANG);
+    if (pid == 0 || (pid < 0 && errno == EINTR)) {
+      std::this_thread::sleep_for(kPollInterval);  // a signal cuts the sleep short
+      continue;
     }
+    if (pid < 0) break;
     auto it = running.find(pid);
     if (it == running.end()) continue;
     const auto [run, started] = it->second;
@@ -251,9 +360,9 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
                outcome.finished, pending.size(), running.size(), left, format_duration(eta),
                describe(*run), result);
     std::fflush(stdout);
-    if (shared_writes) write_results(out, load_results(out));
+    if (shared_writes) write_results_or_report(out, reported);
   }
-  if (shared_writes) write_results(out, load_results(out));
+  if (shared_writes) write_results_or_report(out, reported);
   const double total = std::chrono::duration<double>(Clock::now() - start).count();
   fmt::print("{}{}: {} runs in {}; results in {}/results.csv and results.db{}\n", experiment.name,
              stage, outcome.finished, format_duration(total), out.string(),
@@ -327,13 +436,18 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
   fs::create_directories(out);
   if (!options.emit.empty() && options.emit != "slurm")
     throw Error(fmt::format("unknown --emit '{}': valid is slurm", options.emit));
-  install_interrupt_handler();
+  // Dry runs only read; a full sweep writes everything, an array task (--only) its one run.
+  std::optional<SweepLock> lock;
+  if (!options.dry_run) {
+    lock.emplace(out, options.only.empty() ? SweepLock::Mode::exclusive : SweepLock::Mode::shared);
+  }
+  install_stop_handlers();
 
   TuneChoice choice = read_tune_choice(out);
   if (experiment.tune && options.only.empty() && options.emit.empty()) {
     const auto tuning = tuning_runs(experiment, options.profile);
     const StageOutcome tuned = run_stage(experiment, options, out / "tune", tuning, " (tuning)");
-    if (stop_requested()) return 130;
+    if (stopping()) return stopped_exit_code();
     if (!options.dry_run) {
       choice = choose_tuned_values(experiment, out / "tune", tuning);
       for (const auto& [key, value] : choice)
@@ -370,8 +484,8 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
   const StageOutcome main = run_stage(experiment, options, out, runs, "");
   if (options.dry_run) return 0;
   fmt::print("(`actlab compare {}`)\n", out.string());
+  if (stopping()) return stopped_exit_code();
   if (!experiment.verdicts.empty() && options.only.empty()) print_verdicts(out);
-  if (stop_requested()) return 130;
   return main.failed > 0 ? 1 : 0;
 }
 

@@ -17,14 +17,20 @@ struct SweepOptions {
   std::string only;           // run just this run id (Slurm array tasks)
   std::string emit;           // "slurm": write an sbatch job-array script instead of running
   std::filesystem::path actlab_binary;  // the `actlab` that runs each configuration
+  // Also re-run finished runs whose config.json names another git commit than this build's
+  // (without it they are kept and counted in one line per commit).
+  bool rerun_stale_code = false;
 };
 
 // `actlab run`: expands the experiment, skips runs whose summary.json is final (completed or
 // diverged: deterministic outcomes that would repeat), runs the others as `actlab train`
 // processes, `jobs` at a time, each with its output in RUN/log.txt, and rebuilds results.csv
 // and results.db as runs finish, then prints the file's verdicts. A crash or divergence of one
-// run never stops the sweep.
-// Returns the process exit code: 0 when every run ended completed or diverged.
+// run never stops the sweep, nor does a failure to write the results tables (reported in one
+// line). One writer per folder: a second sweep on it throws Error (SweepLock). SIGINT, SIGTERM
+// and SIGHUP stop the runs (forwarded as SIGTERM, SIGKILL after a grace or a second signal).
+// Returns the process exit code: 0 when every run ended completed or diverged, 128 + the signal
+// when stopped.
 int run_sweep(const Experiment& experiment, SweepOptions options);
 
 // Evaluates the verdicts of DIR/experiment.toml over DIR's runs and writes DIR/verdicts.json

@@ -82,6 +82,7 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"data_dir", c.data_dir},
       {"train_subset", c.train_subset},
       {"test_subset", c.test_subset},
+      {"partial_data", c.partial_data},
       {"subset_seed", c.subset_seed},
       {"augment", c.augment},
       {"train_eval_images", c.train_eval_images},

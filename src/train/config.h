@@ -24,6 +24,8 @@ struct TrainConfig {
   bool augment = true;       // random crop (4-pixel zero padding) + horizontal flip
   int64_t train_eval_images = 10000;  // training images the per-epoch train error is measured on
   int evals_per_epoch = 1;  // evaluations per epoch (train error, test error); N - 1 inside it
+  // --partial-data: accept a data folder whose splits are not 50,000 / 10,000 images.
+  bool partial_data = false;
 
   // --- optimisation
   int epochs = 10;

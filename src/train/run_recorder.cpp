@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include "data/manifest.h"
 #include "src/core/build_info.h"
 #include "src/core/error.h"
 #include "src/core/files.h"
@@ -119,6 +120,11 @@ void RunRecorder::on_start(const TrainingContext& context) {
   std::vector<std::string> layers;
   for (const auto& layer : context.model->activation_layers()) layers.push_back(layer.name);
   config["resolved"]["activation_layers"] = layers;
+  try {  // which data the numbers came from (data/manifest.h)
+    config["resolved"]["data"] = data_provenance(context.config.data_dir);
+  } catch (const Error& error) {
+    config["resolved"]["data"] = {{"fingerprint", nullptr}, {"error", error.what()}};
+  }
   write_file_atomic(dir_ / "config.json", config.dump(2) + "\n");
   metrics_lines_.clear();
   metrics_.clear();

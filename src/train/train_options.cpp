@@ -17,9 +17,29 @@ void add_train_options(CLI::App& command, TrainConfig& c) {
   command
       .add_flag("--batch-norm,!--no-batch-norm", m.batch_norm, "conv -> batch norm -> activation")
       ->group("Model");
+  // 0 stands for "the model's default" inside ModelOptions, so a given 0 would silently train
+  // the default network: refuse it here, where "given" is still known.
   command.add_option("--depth", m.depth, "plain: layers; vgg: 11/13/16; resnet: 20/32/56/110")
+      ->check(CLI::Validator(
+          [](const std::string& text) -> std::string {
+            return text.find_first_not_of(" +-0") == std::string::npos
+                       ? "depth 0 is no network: plain takes 3 or more layers, vgg 11, 13 or "
+                         "16, resnet 6n+2 (20, 32, 56, 110), krizhevsky4 a fixed depth (leave "
+                         "--depth out for a model's default)"
+                       : "";
+          },
+          "DEPTH"))
       ->group("Model");
-  command.add_option("--width", m.width, "channels of the first stage")->group("Model");
+  command.add_option("--width", m.width, "channels of the first stage")
+      ->check(CLI::Validator(
+          [](const std::string& text) -> std::string {
+            return text.find_first_not_of(" +-0") == std::string::npos
+                       ? "width 0 has no channels: give 1 or more (leave --width out for a "
+                         "model's default)"
+                       : "";
+          },
+          "WIDTH"))
+      ->group("Model");
   command.add_flag("--skip,!--no-skip", m.skip, "resnet shortcuts on (default) or off")
       ->group("Model");
   command.add_flag("--preact", m.preact, "resnet: pre-activation blocks (He et al. 2016b)")
@@ -57,6 +77,10 @@ void add_train_options(CLI::App& command, TrainConfig& c) {
       ->group("Data");
   command.add_option("--test-subset", c.test_subset, "class-balanced test subset, 0 = all")
       ->capture_default_str()
+      ->group("Data");
+  command
+      .add_flag("--partial-data", c.partial_data,
+                "accept a data folder whose splits are not CIFAR-10's 50,000 / 10,000 images")
       ->group("Data");
   command.add_option("--subset-seed", c.subset_seed, "seed that picks the subsets")
       ->capture_default_str()
