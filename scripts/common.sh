@@ -105,6 +105,15 @@ build_torch2() {
     # The wheel's own GPU architectures: its CMake config wants TORCH_CUDA_ARCH_LIST and would
     # otherwise probe for a GPU. actlab has no CUDA sources, so this only spares the probe.
     arch_list="$("$python" -c 'import torch; print(";".join(a[3:-1] + "." + a[-1] for a in torch.cuda.get_arch_list() if a.startswith("sm_")))' 2>/dev/null)"
+    # The CUDA runtime and NVRTC that LibTorch's CMake config links in directly: the wheel's own
+    # (nvidia-* packages), not the toolkit's. Otherwise the toolkit's lib folder lands first in
+    # the rpath, and the linker resolves libtorch_cuda's NCCL, cuDNN, ... there: older versions
+    # (undefined references to nccl* with the 13.0 toolkit and torch 2.15's CUDA 13.2).
+    local cuda_libs=() cudart nvrtc
+    cudart="$(find "$prefix/../../../nvidia" -name 'libcudart.so.[0-9]*' 2>/dev/null | head -1)"
+    nvrtc="$(find "$prefix/../../../nvidia" -name 'libnvrtc.so.[0-9]*' 2>/dev/null | head -1)"
+    [ -n "$cudart" ] && cuda_libs+=(-DCUDA_cudart_LIBRARY="$(realpath "$cudart")")
+    [ -n "$nvrtc" ] && cuda_libs+=(-DCUDA_NVRTC_LIB="$(realpath "$nvrtc")")
     log "configure: $ACTLAB_TORCH2_BUILD_DIR against LibTorch $version ($prefix), CUDA toolkit $cuda_home"
     # TorchConfig's find_library() searches the system paths before the wheel's lib folder: with
     # Debian's libtorch-dev installed too, Debian's libc10 would be linked beside the wheel's.
@@ -112,7 +121,7 @@ build_torch2() {
       cmake -S "$ACTLAB_ROOT" -B "$ACTLAB_TORCH2_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_PREFIX_PATH="$prefix" -DCUDAToolkit_ROOT="$cuda_home" \
       -DTORCH_LIBRARY="$lib/libtorch.so" -Dc10_LIBRARY="$lib/libc10.so" \
-      -DC10_CUDA_LIBRARY="$lib/libc10_cuda.so" "$@"
+      -DC10_CUDA_LIBRARY="$lib/libc10_cuda.so" "${cuda_libs[@]}" "$@"
   fi
   log "build: $ACTLAB_TORCH2_BUILD_DIR, ${JOBS:-$(nproc)} jobs"
   # shellcheck disable=SC2086  # ACTLAB_TARGETS is a space-separated list
