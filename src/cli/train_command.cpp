@@ -6,6 +6,7 @@
 #include "src/probes/probe_hook.h"
 #include "src/tensorboard/tensorboard_hook.h"
 #include "src/train/activation_cost.h"
+#include "src/train/cuda_settings.h"
 #include "src/train/progress.h"
 #include "src/train/run_recorder.h"
 #include "src/train/train_options.h"
@@ -32,6 +33,7 @@ Action add_train_command(CLI::App& app) {
       hooks.push_back(&tensorboard.emplace(resolved.out_dir, probes ? &*probes : nullptr));
     }
     install_interrupt_handler();
+    apply_cuda_settings(resolved);
     const RunSummary summary = train(resolved, hooks);
     if (summary.status == "diverged") {
       fmt::print(stderr, "actlab: run diverged: {}; records kept in {}\n", summary.message,

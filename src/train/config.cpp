@@ -100,6 +100,8 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"device", c.device},
       {"threads", c.threads},
       {"bf16", c.bf16},
+      {"cudnn_benchmark", c.cudnn_benchmark},
+      {"cudnn_deterministic", c.cudnn_deterministic},
       {"measure_activation_cost", c.measure_activation_cost},
       {"out_dir", c.out_dir},
       {"tensorboard", c.tensorboard},

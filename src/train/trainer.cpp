@@ -12,6 +12,7 @@
 #include "src/core/random.h"
 #include "src/train/device_data.h"
 #include "src/train/evaluation_schedule.h"
+#include "src/train/gradient_clip.h"
 #include "src/train/optimizer.h"
 
 namespace actlab {
@@ -176,6 +177,7 @@ RunSummary train(const TrainConfig& config, const std::vector<TrainingHook*>& ho
     auto loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
     auto wrong = torch::zeros_like(loss_sum);
     int64_t epoch_images = 0, clipped = 0;
+    GradientClipper clipper(config.clip_norm);  // counts clipped steps on the device
     double evaluation_seconds = 0;  // inside the epoch (--evals-per-epoch), not training time
     double lr = config.lr;
     for (int64_t batch = 0; batch < steps_per_epoch; ++batch) {
@@ -207,11 +209,7 @@ RunSummary train(const TrainConfig& config, const std::vector<TrainingHook*>& ho
       }
       loss.backward();
       for (auto* hook : hooks) hook->after_backward(context, loss);
-      if (config.clip_norm > 0) {
-        const double norm =
-            torch::nn::utils::clip_grad_norm_(model->parameters(), config.clip_norm);
-        if (norm > config.clip_norm) ++clipped;
-      }
+      if (config.clip_norm > 0) clipper.clip(model->parameters());  // no host sync
       optimizer->step();
       ++context.step;
       for (auto* hook : hooks) hook->after_step(context);
@@ -230,6 +228,7 @@ RunSummary train(const TrainConfig& config, const std::vector<TrainingHook*>& ho
       }
     }
     compat::synchronize_cuda();
+    clipped = clipper.take_clipped_steps();
     const double train_seconds = seconds_since(epoch_start) - evaluation_seconds;
     images_seen += epoch_images;
     summary.clipped_steps += clipped;
