@@ -159,8 +159,8 @@ TEST_CASE("per-parameter squared gradient norms: exact per tensor or fused", "[u
 }
 
 TEST_CASE(
-    "clipping in training: all steps clipped at a tiny norm and none at a huge one; per-step "
-    "norms are recorded before clipping",
+    "clipping in training clips all steps at a tiny norm and none at a huge one and records "
+    "per-step norms before clipping",
     "[data][integration]") {
   REQUIRE(actlab::testing::have_cifar10());
   TrainConfig config;
