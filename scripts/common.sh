@@ -11,7 +11,8 @@ ACTLAB_PACKAGES=(build-essential cmake ninja-build git ca-certificates curl
   libtorch-dev libopencv-dev libfmt-dev libcli11-dev nlohmann-json3-dev catch2
   libtomlplusplus-dev libsqlite3-dev sqlite3 python3 python3-pip
   python3-matplotlib chromium  # `actlab report` draws with matplotlib; its test opens chromium
-  slurm-wlm munge)  # the `slurm` test starts its own one-node Slurm (7 packages, 3.6 MB)
+  slurm-wlm munge  # the `slurm` test starts its own one-node Slurm (7 packages, 3.6 MB)
+  python3-venv)  # the LibTorch 2.x build's virtual environment (torch2_venv)
 
 log() { printf '\033[1m[actlab]\033[0m %s\n' "$*"; }
 die() { printf 'actlab: error: %s\n' "$*" >&2; exit 1; }
@@ -54,6 +55,78 @@ build() {
   fi
   log "build: $(nproc) jobs (a clean build takes about 3 minutes on 2 cores)"
   cmake --build "$ACTLAB_BUILD_DIR" -j "$(nproc)"
+}
+
+# --- The second build: LibTorch 2.x with CUDA, from PyPI's torch wheel (the way for GPU machines).
+# The wheel carries LibTorch (headers, CMake config, libraries) and, as pip dependencies, the CUDA
+# runtime, cuBLAS and cuDNN it runs with; its CMake config still needs a CUDA toolkit's nvcc and
+# headers to configure (CUDA_HOME, default /usr/local/cuda). No GPU is needed to build.
+ACTLAB_TORCH2_BUILD_DIR="${ACTLAB_TORCH2_BUILD_DIR:-$ACTLAB_ROOT/build-torch2}"
+ACTLAB_TORCH2_VENV="${ACTLAB_TORCH2_VENV:-$ACTLAB_TORCH2_BUILD_DIR/venv}"
+ACTLAB_TORCH2_SPEC="${ACTLAB_TORCH2_SPEC:-torch>=2,<3}"  # e.g. torch==2.15.0 to pin
+
+# torch2_venv: creates (once) $ACTLAB_TORCH2_VENV with PyPI's torch 2.x and prints its python.
+# The download is about 3 GB (torch 540 MB, cuDNN 520 MB, the rest CUDA libraries and triton);
+# the environment takes 5.3 GB. Re-runs reuse it.
+torch2_venv() {
+  local python="$ACTLAB_TORCH2_VENV/bin/python"
+  if [ -x "$python" ] && "$python" -c 'import sys; from importlib.metadata import version; sys.exit(int(version("torch").split(".")[0]) < 2)' 2>/dev/null; then
+    echo "$python"
+    return
+  fi
+  if [ ! -x "$python" ]; then
+    log "torch2: creating the virtual environment $ACTLAB_TORCH2_VENV" >&2
+    "${ACTLAB_PYTHON:-python3}" -m venv "$ACTLAB_TORCH2_VENV" >&2 ||
+      die "python3 -m venv $ACTLAB_TORCH2_VENV failed: install python3-venv (Debian/Ubuntu) and run again"
+  fi
+  log "torch2: pip install '$ACTLAB_TORCH2_SPEC' (about 3 GB to download, 5.3 GB installed)" >&2
+  "$python" -m pip install --quiet --progress-bar off "$ACTLAB_TORCH2_SPEC" >&2 ||
+    die "pip install '$ACTLAB_TORCH2_SPEC' into $ACTLAB_TORCH2_VENV failed (network, or disk: 5.3 GB needed); run again to retry"
+  echo "$python"
+}
+
+# torch2_cuda_home: the CUDA toolkit the wheel's CMake config needs (nvcc, headers, libraries).
+torch2_cuda_home() {
+  local home="${CUDA_HOME:-${CUDA_PATH:-/usr/local/cuda}}"
+  [ -x "$home/bin/nvcc" ] ||
+    die "no CUDA toolkit at $home (no bin/nvcc): LibTorch from the torch wheel is a CUDA build and its CMake config needs one; install the CUDA toolkit (12.6 or newer) or set CUDA_HOME"
+  echo "$home"
+}
+
+# build_torch2 [extra cmake args...]: the venv, then actlab configured against its LibTorch in
+# $ACTLAB_TORCH2_BUILD_DIR and built. JOBS (default: all cores) caps parallel compiles.
+build_torch2() {
+  local python cuda_home prefix lib version arch_list
+  python="$(torch2_venv)"
+  cuda_home="$(torch2_cuda_home)"
+  if [ ! -f "$ACTLAB_TORCH2_BUILD_DIR/build.ninja" ]; then
+    prefix="$("$python" -c 'import torch.utils; print(torch.utils.cmake_prefix_path)' 2>/dev/null)"
+    lib="$(cd "$prefix/../../lib" && pwd)"
+    version="$("$python" -c 'from importlib.metadata import version; print(version("torch"))')"
+    # The wheel's own GPU architectures: its CMake config wants TORCH_CUDA_ARCH_LIST and would
+    # otherwise probe for a GPU. actlab has no CUDA sources, so this only spares the probe.
+    arch_list="$("$python" -c 'import torch; print(";".join(a[3:-1] + "." + a[-1] for a in torch.cuda.get_arch_list() if a.startswith("sm_")))' 2>/dev/null)"
+    # The CUDA runtime and NVRTC that LibTorch's CMake config links in directly: the wheel's own
+    # (nvidia-* packages), not the toolkit's. Otherwise the toolkit's lib folder lands first in
+    # the rpath, and the linker resolves libtorch_cuda's NCCL, cuDNN, ... there: older versions
+    # (undefined references to nccl* with the 13.0 toolkit and torch 2.15's CUDA 13.2).
+    local cuda_libs=() cudart nvrtc
+    cudart="$(find "$prefix/../../../nvidia" -name 'libcudart.so.[0-9]*' 2>/dev/null | head -1)"
+    nvrtc="$(find "$prefix/../../../nvidia" -name 'libnvrtc.so.[0-9]*' 2>/dev/null | head -1)"
+    [ -n "$cudart" ] && cuda_libs+=(-DCUDA_cudart_LIBRARY="$(realpath "$cudart")")
+    [ -n "$nvrtc" ] && cuda_libs+=(-DCUDA_NVRTC_LIB="$(realpath "$nvrtc")")
+    log "configure: $ACTLAB_TORCH2_BUILD_DIR against LibTorch $version ($prefix), CUDA toolkit $cuda_home"
+    # TorchConfig's find_library() searches the system paths before the wheel's lib folder: with
+    # Debian's libtorch-dev installed too, Debian's libc10 would be linked beside the wheel's.
+    PATH="$cuda_home/bin:$PATH" CUDACXX="$cuda_home/bin/nvcc" TORCH_CUDA_ARCH_LIST="${TORCH_CUDA_ARCH_LIST:-$arch_list}" \
+      cmake -S "$ACTLAB_ROOT" -B "$ACTLAB_TORCH2_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_PREFIX_PATH="$prefix" -DCUDAToolkit_ROOT="$cuda_home" \
+      -DTORCH_LIBRARY="$lib/libtorch.so" -Dc10_LIBRARY="$lib/libc10.so" \
+      -DC10_CUDA_LIBRARY="$lib/libc10_cuda.so" "${cuda_libs[@]}" "$@"
+  fi
+  log "build: $ACTLAB_TORCH2_BUILD_DIR, ${JOBS:-$(nproc)} jobs"
+  # shellcheck disable=SC2086  # ACTLAB_TARGETS is a space-separated list
+  cmake --build "$ACTLAB_TORCH2_BUILD_DIR" -j "${JOBS:-$(nproc)}" ${ACTLAB_TARGETS:+--target $ACTLAB_TARGETS}
 }
 
 # The published md5 of the official archive (https://www.cs.toronto.edu/~kriz/cifar.html).

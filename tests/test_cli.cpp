@@ -1,9 +1,11 @@
 // The `actlab` binary as users run it: real processes, real files.
+#include <torch/version.h>
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 
 #include "src/core/files.h"
@@ -31,6 +33,26 @@ TEST_CASE("actlab list shows 19 activations and 4 models", "[cli]") {
   CHECK_THAT(models.output, Catch::Contains("conv1 5x5 3->32"));
   CHECK_THAT(models.output, Catch::Contains("--preact") &&
                                 Catch::Contains("--zero-init-residual/--no-zero-init-residual"));
+}
+
+TEST_CASE("actlab --version names the LibTorch and the devices and whether CUDA is compiled in",
+          "[cli]") {
+  const auto result = run_actlab("--version");
+  CHECK(result.exit_code == 0);
+  INFO(result.output);
+  CHECK_THAT(result.output, Catch::StartsWith("actlab 0.1.0 (commit "));
+  CHECK_THAT(result.output, Catch::Contains("\nLibTorch " TORCH_VERSION "\n"));
+  CHECK(std::regex_search(result.output, std::regex("\ndevices: cpu \\(\\d+ threads\\)")));
+  if (ACTLAB_LIBTORCH_CUDA) {  // the LibTorch's CMake config says it is a CUDA build
+    CHECK(std::regex_search(
+        result.output,
+        std::regex("\nCUDA: compiled in \\(CUDA \\d+\\.\\d+, cuDNN \\d+\\.\\d+\\.\\d+\\)\n")));
+    CHECK(std::regex_search(result.output,
+                            std::regex(", cuda: (\\d+ visible|none visible( \\(.+\\))?)\n?$")));
+  } else {
+    CHECK_THAT(result.output, Catch::Contains("\nCUDA: not compiled in (CPU-only LibTorch"));
+    CHECK_THAT(result.output, !Catch::Contains("cuda:"));
+  }
 }
 
 TEST_CASE("every command has --help", "[cli]") {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "src/cli/commands.h"
+#include "src/core/build_info.h"
 #include "src/core/error.h"
 
 namespace {
@@ -22,7 +23,10 @@ int main(int argc, char** argv) {
       "measure it.",
       "actlab"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "actlab 0.1.0");
+  app.set_version_flag("--version", [] {
+    return fmt::format("actlab {} (commit {})\n{}", actlab::actlab_version(), actlab::git_commit(),
+                       actlab::runtime_report());
+  });
   // Errors stay one line, as actlab::Error's do (CLI11 adds "Run with --help ..." by default).
   app.failure_message([](const CLI::App*, const CLI::Error& error) {
     return fmt::format("actlab: error: {} (see --help)\n", error.what());

@@ -1,6 +1,12 @@
 #include "src/core/build_info.h"
 
+#include <ATen/Parallel.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <fmt/format.h>
+#include <torch/cuda.h>
 #include <torch/version.h>
+
+#include "src/core/compat.h"
 
 namespace actlab {
 
@@ -16,6 +22,39 @@ std::string torch_version() {
 
 std::string actlab_version() {
   return "0.1.0";
+}
+
+std::string format_cudnn_version(long version) {
+  const long major_unit = version >= 90000 ? 10000 : 1000;
+  return fmt::format("{}.{}.{}", version / major_unit, version % major_unit / 100, version % 100);
+}
+
+std::string runtime_report() {
+  std::string report = fmt::format("LibTorch {}\n", torch_version());
+  // The CUDA hooks are registered when LibTorch's CUDA library is loaded, i.e. in a CUDA build;
+  // their versions are the ones LibTorch was compiled with and need no GPU to query.
+  const auto& cuda = at::detail::getCUDAHooks();
+  if (cuda.hasCUDART()) {
+    const long runtime = cuda.versionCUDART();
+    report += fmt::format("CUDA: compiled in (CUDA {}.{}", runtime / 1000, runtime % 1000 / 10);
+    report += cuda.compiledWithCuDNN()
+                  ? fmt::format(", cuDNN {})\n", format_cudnn_version(cuda.versionCuDNN()))
+                  : ", without cuDNN)\n";
+  } else {
+    report +=
+        "CUDA: not compiled in (CPU-only LibTorch; GPU machines build with scripts/torch2.sh)\n";
+  }
+  report += fmt::format("devices: cpu ({} threads)", at::get_num_threads());
+  if (cuda.hasCUDART()) {
+    compat::CapturedWarnings warnings;  // "no NVIDIA driver" and the like: said here, once
+    const auto count = torch::cuda::device_count();
+    report += count > 0 ? fmt::format(", cuda: {} visible", count) : ", cuda: none visible";
+    if (count == 0 && !warnings.messages.empty()) {
+      const std::string& why = warnings.messages.front();
+      report += fmt::format(" ({})", why.substr(0, why.find('\n')));
+    }
+  }
+  return report;
 }
 
 }  // namespace actlab

@@ -4,8 +4,12 @@
 // API actlab uses. Everything else in the project calls these wrappers, never the versioned API.
 
 #include <ATen/autocast_mode.h>
+#include <c10/util/Exception.h>
 #include <torch/cuda.h>
 #include <torch/version.h>
+
+#include <string>
+#include <vector>
 
 namespace actlab::compat {
 
@@ -28,5 +32,40 @@ inline void set_cuda_autocast(bool enabled, at::ScalarType dtype) {
 inline void synchronize_cuda() {
   if (torch::cuda::is_available()) torch::cuda::synchronize();
 }
+
+// Collects the LibTorch warnings (TORCH_WARN) raised while it lives instead of printing them.
+// 1.13: c10::Warning::*_warning_handler and process(location, message, verbatim);
+// 2.x: c10::WarningUtils::*_warning_handler and process(const c10::Warning&).
+class CapturedWarnings : public c10::WarningHandler {
+ public:
+#if TORCH_VERSION_MAJOR >= 2
+  CapturedWarnings() : previous_(c10::WarningUtils::get_warning_handler()) {
+    c10::WarningUtils::set_warning_handler(this);
+  }
+  ~CapturedWarnings() override {
+    c10::WarningUtils::set_warning_handler(previous_);
+  }
+  void process(const c10::Warning& warning) override {
+    messages.push_back(warning.msg());
+  }
+#else
+  CapturedWarnings() : previous_(c10::Warning::get_warning_handler()) {
+    c10::Warning::set_warning_handler(this);
+  }
+  ~CapturedWarnings() override {
+    c10::Warning::set_warning_handler(previous_);
+  }
+  void process(const c10::SourceLocation&, const std::string& message, const bool) override {
+    messages.push_back(message);
+  }
+#endif
+  CapturedWarnings(const CapturedWarnings&) = delete;
+  CapturedWarnings& operator=(const CapturedWarnings&) = delete;
+
+  std::vector<std::string> messages;
+
+ private:
+  c10::WarningHandler* previous_;
+};
 
 }  // namespace actlab::compat

@@ -7,6 +7,7 @@
 
 #include "src/core/files.h"
 #include "src/core/random.h"
+#include "src/probes/gradient_norms.h"
 #include "src/train/device_data.h"
 
 namespace actlab {
@@ -57,6 +58,7 @@ void ProbeHook::on_start(const TrainingContext& context) {
   probe_images_ = context.train_images.batch(indices, /*augment=*/false);
   probe_labels_ = context.train_images.labels().index_select(0, indices);
   memory_.clear();
+  per_step_.clear();
   layer_lines_.clear();
   histogram_lines_.clear();
   gradient_lines_.clear();
@@ -65,25 +67,15 @@ void ProbeHook::on_start(const TrainingContext& context) {
 void ProbeHook::after_backward(const TrainingContext& context, const torch::Tensor&) {
   ScopedTimer timer(step_seconds_);
   torch::NoGradGuard no_grad;
-  // Squared norms from the gradients this step already computed (before any clipping).
-  const auto zero = torch::zeros({}, feeding_index_.options().dtype(torch::kFloat32));
-  std::vector<torch::Tensor> squares;
-  for (const auto& p : parameters_) {
-    squares.push_back(p.grad().defined() ? p.grad().square().sum().to(torch::kFloat32) : zero);
-  }
-  squares.push_back(zero);  // the slot of layers without a feeding weight
-  const auto squared = torch::stack(squares);
+  // Squared norms from the gradients this step already computed (before any clipping). On CUDA
+  // one multi-tensor kernel, and nothing is read back here: per-step records wait on the device
+  // until the next write (see flush_per_step_records).
+  const auto squared = squared_gradient_norms(parameters_, /*fused=*/context.device.is_cuda());
   const auto global = squared.sum().sqrt();
   const auto norms = squared.index_select(0, feeding_index_).sqrt();
   if (context.config.probe_per_step) {
-    std::vector<double> values(norms.size(0));
-    const auto cpu = norms.to(torch::kCPU, torch::kFloat64);
-    for (int64_t i = 0; i < norms.size(0); ++i) values[i] = cpu[i].item<double>();
-    nlohmann::json record = {{"epoch", context.epoch},
-                             {"step", context.step + 1},
-                             {"global_grad_norm", global.item<double>()},
-                             {"layer_grad_norms", values}};
-    gradient_lines_ += record.dump() + "\n";
+    per_step_.push_back(
+        {context.epoch, context.step + 1, torch::cat({global.unsqueeze(0), norms})});
   }
 
   // Full level: remember the weights before the epoch's first step and every N-th after it,
@@ -225,7 +217,8 @@ void ProbeHook::on_finish(const TrainingContext&, const RunSummary&) {
   write_files();
 }
 
-void ProbeHook::save_state(HookState& state) const {
+void ProbeHook::save_state(HookState& state) {
+  flush_per_step_records();  // rows still on the device become records the checkpoint keeps
   state.values = {{"layer_lines", layer_lines_},
                   {"histogram_lines", histogram_lines_},
                   {"gradient_lines", gradient_lines_},
@@ -262,7 +255,27 @@ void ProbeHook::restore_state(const TrainingContext&, const HookState& state) {
   write_files();  // drops records written after the checkpoint
 }
 
+void ProbeHook::flush_per_step_records() {
+  if (per_step_.empty()) return;
+  std::vector<torch::Tensor> rows;
+  for (const auto& pending : per_step_) rows.push_back(pending.global_then_layers);
+  const auto values = torch::stack(rows).to(torch::kCPU, torch::kFloat64);  // the one sync
+  const auto table = values.accessor<double, 2>();
+  for (size_t row = 0; row < per_step_.size(); ++row) {
+    const auto line = table[static_cast<int64_t>(row)];
+    std::vector<double> layer_norms(line.size(0) - 1);
+    for (int64_t i = 1; i < line.size(0); ++i) layer_norms[i - 1] = line[i];
+    nlohmann::json record = {{"epoch", per_step_[row].epoch},
+                             {"step", per_step_[row].step},
+                             {"global_grad_norm", line[0]},
+                             {"layer_grad_norms", layer_norms}};
+    gradient_lines_ += record.dump() + "\n";
+  }
+  per_step_.clear();
+}
+
 void ProbeHook::write_files() {
+  flush_per_step_records();
   write_file_atomic(dir_ / "layers.jsonl", layer_lines_);
   write_file_atomic(dir_ / "gradients.jsonl", gradient_lines_);
   if (settings_.level == ProbeLevel::kFull)

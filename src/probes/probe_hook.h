@@ -26,7 +26,7 @@ class ProbeHook : public TrainingHook {
   // Writes what was gathered since the last probe (per-step gradient norms up to a divergence).
   void on_finish(const TrainingContext& context, const RunSummary& summary) override;
   std::string state_key() const override { return "probes"; }
-  void save_state(HookState& state) const override;
+  void save_state(HookState& state) override;
   void restore_state(const TrainingContext& context, const HookState& state) override;
 
   // Wall seconds spent probing: all of it, in probe passes (epoch-end and K-step), and in the
@@ -42,6 +42,8 @@ class ProbeHook : public TrainingHook {
  private:
   void probe(const TrainingContext& context, int epoch, bool epoch_end);
   void write_files();
+  // Reads the pending per-step gradient norms back (one sync) into gradients.jsonl lines.
+  void flush_per_step_records();
 
   std::filesystem::path dir_;
   std::FILE* progress_;
@@ -61,6 +63,13 @@ class ProbeHook : public TrainingHook {
   torch::Tensor update_ratio_sum_;  // [layers], full level only
   int64_t update_ratio_samples_ = 0;
   std::vector<torch::Tensor> weights_before_step_;
+  // probe_per_step: each step's norms, [global, layer...] float32 on the device, until written.
+  struct PendingStep {
+    int epoch;
+    int64_t step;
+    torch::Tensor global_then_layers;
+  };
+  std::vector<PendingStep> per_step_;
   ProbeMemory memory_;  // what quantities carry between this run's probes (revival)
 
   std::string layer_lines_, histogram_lines_, gradient_lines_;

@@ -124,7 +124,9 @@ void TensorBoardHook::write_new_probes() {
   if (records.empty()) return;
   std::vector<std::string> values;
   for (const auto& record : records) {
-    add_scalars(values, record, "", "/" + record["layer"].get<std::string>(),
+    // fmt::format, not "/" + string: GCC 12 in C++20 mode (LibTorch 2.x's) warns a false
+    // -Wstringop-overflow on the inlined operator+.
+    add_scalars(values, record, "", fmt::format("/{}", record["layer"].get<std::string>()),
                 /*keep_positions=*/false);
   }
   for (const auto& histogram : probes_->last_histograms()) {
@@ -137,7 +139,7 @@ void TensorBoardHook::write_new_probes() {
   file_->write(tb::summary_event(now_seconds(), records.front()["step"].get<int64_t>(), values));
 }
 
-void TensorBoardHook::save_state(HookState& state) const {
+void TensorBoardHook::save_state(HookState& state) {
   file_->flush();  // the checkpoint's byte count must be in the file
   state.values = {{"file", file_->path().filename().string()},
                   {"bytes", file_->bytes_written()},

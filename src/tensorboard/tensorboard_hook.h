@@ -29,7 +29,7 @@ class TensorBoardHook : public TrainingHook {
   void on_evaluation(const TrainingContext& context, const EpochMetrics& metrics) override;
   void on_finish(const TrainingContext& context, const RunSummary& summary) override;
   std::string state_key() const override { return "tensorboard"; }
-  void save_state(HookState& state) const override;
+  void save_state(HookState& state) override;
   void restore_state(const TrainingContext& context, const HookState& state) override;
 
   // What TensorBoard costs this run: bytes in the event file, wall seconds spent writing it.

@@ -163,7 +163,7 @@ void save_checkpoint(const fs::path& run_dir, const TrainConfig& config, const R
                         {"elapsed_seconds", p.elapsed_seconds}};
   }
   nlohmann::json hook_states = nlohmann::json::object();
-  for (const auto* hook : hooks) {
+  for (auto* hook : hooks) {
     const std::string key = hook->state_key();
     if (key.empty()) continue;
     HookState hook_state;

@@ -103,6 +103,8 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"device", c.device},
       {"threads", c.threads},
       {"bf16", c.bf16},
+      {"cudnn_benchmark", c.cudnn_benchmark},
+      {"cudnn_deterministic", c.cudnn_deterministic},
       {"measure_activation_cost", c.measure_activation_cost},
       {"checkpoints", c.checkpoints},
       {"checkpoint_every_steps", c.checkpoint_every_steps},
@@ -158,6 +160,9 @@ TrainConfig config_from_json(const nlohmann::json& j) {
     j.at("threads").get_to(c.threads);
     j.at("bf16").get_to(c.bf16);
     j.at("measure_activation_cost").get_to(c.measure_activation_cost);
+    c.cudnn_benchmark = j.value("cudnn_benchmark", false);
+    c.cudnn_deterministic = j.value("cudnn_deterministic", false);
+    c.partial_data = j.value("partial_data", false);
     c.checkpoints = j.value("checkpoints", true);
     c.checkpoint_every_steps = j.value("checkpoint_every_steps", int64_t{0});
     j.at("out_dir").get_to(c.out_dir);

@@ -46,6 +46,10 @@ struct TrainConfig {
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
   int threads = 0;              // CPU intra-op threads; 0 = all cores
   bool bf16 = false;            // bf16 autocast (CUDA only)
+  // cuDNN (CUDA only): time the convolution algorithms per shape and keep the fastest;
+  // use deterministic algorithms only. Set for the run by apply_cuda_settings().
+  bool cudnn_benchmark = false;
+  bool cudnn_deterministic = false;
   std::string out_dir = "runs/train";
   bool tensorboard = false;  // also write a TensorBoard event file into out_dir (sweeps: on)
   // Before training: the activation's forward + backward cost against relu's, side by side, and

@@ -100,7 +100,7 @@ class TrainingHook {
   // stable key, saves it between steps and restores it right after on_start of a resumed run, so
   // that the resumed run writes the records an uninterrupted run would have written.
   virtual std::string state_key() const { return {}; }
-  virtual void save_state(HookState&) const {}
+  virtual void save_state(HookState&) {}
   virtual void restore_state(const TrainingContext&, const HookState&) {}
 };
 

@@ -139,7 +139,7 @@ void RunRecorder::on_evaluation(const TrainingContext&, const EpochMetrics& metr
   write_file_atomic(dir_ / "metrics.jsonl", metrics_lines_);
 }
 
-void RunRecorder::save_state(HookState& state) const {
+void RunRecorder::save_state(HookState& state) {
   state.values = {{"metrics_lines", metrics_lines_}};
 }
 

@@ -23,7 +23,7 @@ class RunRecorder : public TrainingHook {
   void on_evaluation(const TrainingContext& context, const EpochMetrics& metrics) override;
   void on_finish(const TrainingContext& context, const RunSummary& summary) override;
   std::string state_key() const override { return "records"; }
-  void save_state(HookState& state) const override;
+  void save_state(HookState& state) override;
   void restore_state(const TrainingContext& context, const HookState& state) override;
 
   const std::filesystem::path& dir() const { return dir_; }

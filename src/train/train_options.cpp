@@ -145,6 +145,14 @@ void add_train_options(CLI::App& command, TrainConfig& c) {
       ->group("Execution");
   command.add_flag("--bf16", c.bf16, "bf16 autocast (CUDA only)")->group("Execution");
   command
+      .add_flag("--cudnn-benchmark", c.cudnn_benchmark,
+                "cuDNN times its convolution algorithms per shape and keeps the fastest (CUDA)")
+      ->group("Execution");
+  command
+      .add_flag("--cudnn-deterministic", c.cudnn_deterministic,
+                "cuDNN uses deterministic algorithms only (CUDA; may be slower)")
+      ->group("Execution");
+  command
       .add_flag("--measure-activation-cost", c.measure_activation_cost,
                 "before training, time the activation's forward + backward against relu's side "
                 "by side on the model's shapes, and its share of a step (activation_cost.json)")

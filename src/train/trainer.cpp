@@ -10,8 +10,11 @@
 #include "src/core/compat.h"
 #include "src/core/error.h"
 #include "src/train/checkpoint.h"
+#include "src/train/cuda_settings.h"
 #include "src/train/evaluation.h"
 #include "src/train/evaluation_schedule.h"
+#include "src/train/finite_check.h"
+#include "src/train/gradient_clip.h"
 #include "src/train/optimizer.h"
 #include "src/train/run_state.h"
 
@@ -39,6 +42,7 @@ torch::Device prepare_process(const TrainConfig& config) {
     throw Error("--bf16 autocast needs a CUDA device: drop --bf16 or use --device cuda");
   }
   at::set_num_threads(config.threads);
+  apply_cuda_settings(config);
   torch::manual_seed(config.seed);
   if (device.is_cuda()) torch::cuda::manual_seed_all(config.seed);
   return device;
@@ -63,7 +67,9 @@ class TrainingLoop {
         data_(config, device_),
         state_(initial_state(config, device_)),
         context_{config,  state_.model,       *state_.optimizer,
-                 device_, data_.train_images, data_.test_images} {
+                 device_, data_.train_images, data_.test_images},
+        clipper_(config.clip_norm),
+        finite_(FiniteCheck::for_device(device_)) {
     // The last partial batch is dropped: a 1-image batch breaks batch norm.
     batch_size_ = std::min(config.batch_size, data_.train_images.size());
     context_.steps_per_epoch = data_.train_images.size() / batch_size_;
@@ -153,6 +159,7 @@ class TrainingLoop {
     const auto session_start = Clock::now();
     while (progress.batches < context_.steps_per_epoch) {
       if (stop_requested()) {
+        if (!settle_device_state()) return;
         state_.summary.status = "interrupted";
         state_.summary.message =
             fmt::format("interrupted during epoch {} at step {}", state_.epoch, state_.step);
@@ -171,8 +178,10 @@ class TrainingLoop {
         progress.evaluation_seconds += seconds_since(evaluation_start);
       }
       progress.elapsed_seconds = elapsed_before + seconds_since(session_start);
+      if (checkpoint_may_follow() && !settle_device_state()) return;
       for (auto* hook : hooks_) hook->after_step(context_);
     }
+    if (!settle_device_state()) return;
     compat::synchronize_cuda();
     progress.elapsed_seconds = elapsed_before + seconds_since(session_start);
   }
@@ -194,22 +203,13 @@ class TrainingLoop {
     const auto logits = state_.model->forward(inputs).to(torch::kFloat32);
     compat::set_cuda_autocast(false, torch::kBFloat16);
     const auto loss = torch::cross_entropy_loss(logits, labels);
-    const double loss_value = loss.item<double>();
-    if (!std::isfinite(loss_value)) {
-      state_.summary.status = "diverged";
-      state_.summary.diverged_step = state_.step + 1;
-      state_.summary.message =
-          fmt::format("loss became {} at step {} (epoch {}): lower --lr or set --clip-norm",
-                      loss_value, state_.step + 1, state_.epoch);
+    if (const auto bad = finite_.observe(loss, state_.step + 1)) {
+      diverge(*bad);
       return false;
     }
     loss.backward();
     for (auto* hook : hooks_) hook->after_backward(context_, loss);
-    if (config_.clip_norm > 0) {
-      const double norm =
-          torch::nn::utils::clip_grad_norm_(state_.model->parameters(), config_.clip_norm);
-      if (norm > config_.clip_norm) ++progress.clipped;
-    }
+    if (config_.clip_norm > 0) clipper_.clip(state_.model->parameters());  // no host sync
     optimizer.step();
     context_.step = ++state_.step;
     ++progress.batches;
@@ -246,6 +246,31 @@ class TrainingLoop {
     }
   }
 
+  // Reads back what the device holds for the epoch (clipped steps, a non-finite loss not yet
+  // seen): at the epoch's end, and before hooks that may save a checkpoint. False when a
+  // non-finite loss turned up (CUDA reads the loss every N steps only); the run has diverged.
+  bool settle_device_state() {
+    state_.progress.clipped += clipper_.take_clipped_steps();
+    if (const auto bad = finite_.flush()) {
+      diverge(*bad);
+      return false;
+    }
+    return true;
+  }
+
+  bool checkpoint_may_follow() const {
+    const int64_t every = config_.checkpoint_every_steps;
+    return config_.checkpoints && every > 0 && state_.step % every == 0;
+  }
+
+  void diverge(const NonFiniteLoss& bad) {
+    state_.summary.status = "diverged";
+    state_.summary.diverged_step = bad.step;
+    state_.summary.message =
+        fmt::format("loss became {} at step {} (epoch {}): lower --lr or set --clip-norm", bad.loss,
+                    bad.step, state_.epoch);
+  }
+
   const TrainConfig& config_;
   const std::vector<TrainingHook*>& hooks_;
   const Clock::time_point start_ = Clock::now();
@@ -253,6 +278,8 @@ class TrainingLoop {
   TrainingData data_;
   RunState state_;
   TrainingContext context_;
+  GradientClipper clipper_;  // clips on the device; counts clipped steps there
+  FiniteCheck finite_;       // reads the loss back every step on CPU, every N on CUDA
   int64_t batch_size_ = 0;
 };
 
