@@ -64,8 +64,9 @@ RunRecorder::RunRecorder(fs::path dir, bool overwrite) : dir_(std::move(dir)) {
   }
   std::error_code error;
   // An overwritten run must not leave files of the old one behind (e.g. probes now off).
-  for (const char* name : {"config.json", "metrics.jsonl", "summary.json", "layers.jsonl",
-                           "histograms.jsonl", "gradients.jsonl", "activation_cost.json"}) {
+  for (const char* name :
+       {"config.json", "metrics.jsonl", "summary.json", "layers.jsonl", "histograms.jsonl",
+        "gradients.jsonl", "activation_cost.json", "model.pt", "probe_images.json"}) {
     fs::remove(dir_ / name, error);
   }
   for (const auto& entry : fs::directory_iterator(dir_, error)) {
