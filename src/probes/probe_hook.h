@@ -39,6 +39,8 @@ class ProbeHook : public TrainingHook {
  private:
   void probe(const TrainingContext& context, int epoch, bool epoch_end);
   void write_files();
+  // DIR/probe_images.json: which training images the probes use and how they are normalised.
+  void write_probe_images(const TrainingContext& context, const torch::Tensor& indices);
 
   std::filesystem::path dir_;
   std::FILE* progress_;
