@@ -10,7 +10,8 @@ export ACTLAB_DATA
 ACTLAB_PACKAGES=(build-essential cmake ninja-build git ca-certificates curl
   libtorch-dev libopencv-dev libfmt-dev libcli11-dev nlohmann-json3-dev catch2
   libtomlplusplus-dev libsqlite3-dev sqlite3 python3 python3-pip
-  python3-matplotlib chromium)  # `actlab report` draws with matplotlib; its test opens chromium
+  python3-matplotlib chromium  # `actlab report` draws with matplotlib; its test opens chromium
+  python3-torch)  # [python] tests load model.pt into python/actlab_models.py (+17 MB beside libtorch)
 
 log() { printf '\033[1m[actlab]\033[0m %s\n' "$*"; }
 die() { printf 'actlab: error: %s\n' "$*" >&2; exit 1; }
