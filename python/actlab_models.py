@@ -33,7 +33,7 @@ def _indicator(condition, like):
     return condition.to(like.dtype)
 
 
-# name -> (parameters with defaults, f(x, p, learned), f'(x, p, learned)); p maps parameter -> float.
+# name -> (parameters with defaults, f(x, p, learned), f'(x, p, learned)); p: parameter -> float.
 # The formulas are those of src/activations/<name>.cpp, in the same operation order.
 ACTIVATIONS = {
     "relu": ({}, lambda x, p, w: torch.relu(x), lambda x, p, w: _indicator(x > 0, x)),

@@ -23,6 +23,7 @@ except ImportError:
           "or set ACTLAB_PYTHON)")
     sys.exit(3)
 
+sys.dont_write_bytecode = True  # no __pycache__ in the checkout from test runs
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
 import actlab_models  # noqa: E402
 
