@@ -220,6 +220,36 @@ TEST_CASE("subsets and device images keep each image's position in its split", "
   CHECK(torch::allclose(part.pixel_std(), torch::full({3}, 63.75)));
 }
 
+TEST_CASE("actlab train leaves model.pt for the run's own model, and probe_images.json",
+          "[cli][data][weights]") {
+  REQUIRE(actlab::testing::have_cifar10());
+  TempDir dir;
+  const std::string common = fmt::format(
+      "train --model vgg --depth 11 --width 4 --batch-norm --activation prelu --epochs 0 "
+      "--train-subset 200 --test-subset 100 --probe-images 40 --data '{}'",
+      actlab::testing::cifar10_dir().string());
+  const auto result = run_actlab(fmt::format("{} --out '{}'", common, (dir / "run").string()));
+  INFO(result.output);
+  REQUIRE(result.exit_code == 0);
+  const auto config = nlohmann::json::parse(read_file(dir / "run" / "config.json"));
+  ModelOptions options;
+  options.activation = config["activation"];
+  options.batch_norm = config["batch_norm"];
+  options.depth = config["depth"];
+  options.width = config["width"];
+  Network model = build_model(config["model"], options);
+  CHECK_NOTHROW(copy_state_dict(load_state_dict(dir / "run" / "model.pt"), *model));
+  const auto probe_images = nlohmann::json::parse(read_file(dir / "run" / "probe_images.json"));
+  CHECK(probe_images["indices"].size() == 40);
+
+  // Without probes there is no probe set; an overwritten run keeps no file of the old one.
+  const auto again = run_actlab(
+      fmt::format("{} --probe off --overwrite --out '{}'", common, (dir / "run").string()));
+  REQUIRE(again.exit_code == 0);
+  CHECK(fs::exists(dir / "run" / "model.pt"));
+  CHECK_FALSE(fs::exists(dir / "run" / "probe_images.json"));
+}
+
 TEST_CASE("python/actlab_models.py computes actlab's outputs for every model and activation",
           "[python][weights]") {
   const std::string python = torch_python();
