@@ -12,6 +12,9 @@ namespace actlab {
 struct ImageSet {
   at::Tensor images;  // uint8 [N, 3, 32, 32], channel planes R, G, B
   at::Tensor labels;  // int64 [N], 0..9
+  // int64 [N]: each image's position in its split as read (files in order, records in order);
+  // undefined for a whole split in that order. Subsets keep it, so records can name images.
+  at::Tensor source_index = {};
   int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
 };
 

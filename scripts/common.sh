@@ -12,7 +12,8 @@ ACTLAB_PACKAGES=(build-essential cmake ninja-build git ca-certificates curl
   libtomlplusplus-dev libsqlite3-dev sqlite3 python3 python3-pip
   python3-matplotlib chromium  # `actlab report` draws with matplotlib; its test opens chromium
   slurm-wlm munge  # the `slurm` test starts its own one-node Slurm (7 packages, 3.6 MB)
-  python3-venv)  # the LibTorch 2.x build's virtual environment (torch2_venv)
+  python3-venv  # the LibTorch 2.x build's virtual environment (torch2_venv)
+  python3-torch)  # [python] tests load model.pt into python/actlab_models.py (+17 MB beside libtorch)
 
 log() { printf '\033[1m[actlab]\033[0m %s\n' "$*"; }
 die() { printf 'actlab: error: %s\n' "$*" >&2; exit 1; }

@@ -16,6 +16,7 @@
 #include "src/train/run_recorder.h"
 #include "src/train/train_options.h"
 #include "src/train/trainer.h"
+#include "src/train/weights_hook.h"
 
 namespace actlab::cli {
 
@@ -98,7 +99,8 @@ Action add_train_command(CLI::App& app) {
     }
     RunRecorder recorder(resolved.out_dir, existing);
     ProgressPrinter progress;
-    std::vector<TrainingHook*> hooks = {&recorder, &progress};
+    WeightsHook weights(resolved.out_dir);  // first: model.pt exists once summary.json says done
+    std::vector<TrainingHook*> hooks = {&weights, &recorder, &progress};
     std::optional<ActivationCostHook> cost;
     if (resolved.measure_activation_cost) hooks.push_back(&cost.emplace(resolved.out_dir));
     std::optional<ProbeHook> probes;

@@ -57,11 +57,32 @@ void ProbeHook::on_start(const TrainingContext& context) {
                            .to(context.device);
   probe_images_ = context.train_images.batch(indices, /*augment=*/false);
   probe_labels_ = context.train_images.labels().index_select(0, indices);
+  write_probe_images(context, indices);
   memory_.clear();
   per_step_.clear();
   layer_lines_.clear();
   histogram_lines_.clear();
   gradient_lines_.clear();
+}
+
+void ProbeHook::write_probe_images(const TrainingContext& context, const torch::Tensor& indices) {
+  // Enough to rebuild the probe batch bit for bit from the split's files (docs/records.md).
+  const auto source = context.train_images.source_index().index_select(0, indices.to(torch::kCPU));
+  const auto as_vector = [](const torch::Tensor& t) {
+    const auto cpu = t.to(torch::kCPU, torch::kFloat64).contiguous();
+    return std::vector<double>(cpu.data_ptr<double>(), cpu.data_ptr<double>() + cpu.numel());
+  };
+  const nlohmann::json record = {
+      {"split", "train"},
+      {"data_dir", context.config.data_dir},
+      {"count", source.size(0)},
+      {"indices", std::vector<int64_t>(source.data_ptr<int64_t>(),
+                                       source.data_ptr<int64_t>() + source.numel())},
+      {"pixel_mean", as_vector(context.train_images.pixel_mean())},
+      {"pixel_std", as_vector(context.train_images.pixel_std())},
+      {"chunk_size", settings_.chunk_size},
+      {"same_sign_images", std::min(settings_.same_sign_images, source.size(0))}};
+  write_file_atomic(dir_ / "probe_images.json", record.dump() + "\n");  // 1,000 indices: one line
 }
 
 void ProbeHook::after_backward(const TrainingContext& context, const torch::Tensor&) {

@@ -44,6 +44,8 @@ class ProbeHook : public TrainingHook {
   void write_files();
   // Reads the pending per-step gradient norms back (one sync) into gradients.jsonl lines.
   void flush_per_step_records();
+  // DIR/probe_images.json: which training images the probes use and how they are normalised.
+  void write_probe_images(const TrainingContext& context, const torch::Tensor& indices);
 
   std::filesystem::path dir_;
   std::FILE* progress_;

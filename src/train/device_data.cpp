@@ -32,7 +32,8 @@ ImageSet balanced_subset(const ImageSet& set, int64_t size, uint64_t seed) {
   }
   std::sort(chosen.begin(), chosen.end());
   const auto order = torch::tensor(chosen, torch::kInt64);
-  return {set.images.index_select(0, order), set.labels.index_select(0, order)};
+  const auto source = set.source_index.defined() ? set.source_index.index_select(0, order) : order;
+  return {set.images.index_select(0, order), set.labels.index_select(0, order), source};
 }
 
 std::pair<torch::Tensor, torch::Tensor> channel_statistics(const torch::Tensor& images) {
@@ -55,8 +56,18 @@ DeviceImages::DeviceImages(const ImageSet& set, torch::Device device, torch::Ten
                            torch::Tensor std)
     : images_(set.images.to(device).contiguous()),
       labels_(set.labels.to(device)),
+      source_index_(set.source_index.defined() ? set.source_index.to(torch::kCPU)
+                                               : torch::arange(set.size(), torch::kInt64)),
       mean_((mean * 255.0).reshape({1, 3, 1, 1}).to(device)),
       std_((std * 255.0).reshape({1, 3, 1, 1}).to(device)) {}
+
+torch::Tensor DeviceImages::pixel_mean() const {
+  return mean_.flatten().to(torch::kCPU);
+}
+
+torch::Tensor DeviceImages::pixel_std() const {
+  return std_.flatten().to(torch::kCPU);
+}
 
 torch::Tensor augment_crop_flip(const torch::Tensor& images, int64_t padding) {
   namespace F = torch::nn::functional;

@@ -7,8 +7,8 @@
 namespace actlab {
 
 // The class-balanced subset of `size` images (0 = all), chosen by `seed`: the first
-// size/10 images of each class in a seeded order (the remainder goes to the lowest labels).
-// Throws Error when a class has too few images.
+// size/10 images of each class in a seeded order (the remainder goes to the lowest labels), in
+// split order, with their source_index. Throws Error when a class has too few images.
 ImageSet balanced_subset(const ImageSet& set, int64_t size, uint64_t seed);
 
 // A split living on the training device as one uint8 tensor, with per-channel normalisation and
@@ -20,6 +20,11 @@ class DeviceImages {
 
   int64_t size() const { return labels_.size(0); }
   const torch::Tensor& labels() const { return labels_; }
+  // int64 [N] on the CPU: each image's position in its split (ImageSet::source_index).
+  const torch::Tensor& source_index() const { return source_index_; }
+  // float [3] on the CPU, 0..255 units: batch() returns (pixel - pixel_mean) / pixel_std.
+  torch::Tensor pixel_mean() const;
+  torch::Tensor pixel_std() const;
 
   // Normalised float images [B, 3, 32, 32] for `indices` (int64, on the device); with `augment`,
   // a random 32x32 crop of the 4-pixel zero-padded image and a random horizontal flip each.
@@ -28,7 +33,8 @@ class DeviceImages {
  private:
   torch::Tensor images_;  // uint8 [N, 3, 32, 32]
   torch::Tensor labels_;  // int64 [N]
-  torch::Tensor mean_;    // float [1, 3, 1, 1], 0..255 units
+  torch::Tensor source_index_;
+  torch::Tensor mean_;  // float [1, 3, 1, 1], 0..255 units
   torch::Tensor std_;
 };
 

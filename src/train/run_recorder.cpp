@@ -90,7 +90,8 @@ RunRecorder::RunRecorder(fs::path dir, Existing existing) : dir_(std::move(dir))
   // An overwritten run must not leave files of the old one behind (e.g. probes now off).
   for (const char* name :
        {"config.json", "metrics.jsonl", "summary.json", "layers.jsonl", "histograms.jsonl",
-        "gradients.jsonl", "activation_cost.json", "checkpoint.pt", "checkpoint.json"}) {
+        "gradients.jsonl", "activation_cost.json", "model.pt", "probe_images.json",
+        "checkpoint.pt", "checkpoint.json"}) {
     fs::remove(dir_ / name, error);
   }
   for (const auto& entry : fs::directory_iterator(dir_, error)) {
