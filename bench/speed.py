@@ -16,8 +16,8 @@ The ceiling, measured in the same run by ceiling.py under each torch: the best f
 large convolution; each model's training FLOPs per step are counted from its layer shapes (see
 ceiling.py). "of ceiling" = training FLOPs per second / the best conv rate of any torch here.
 
---explore adds variants that might raise the speed: actlab with 1 thread, eager with
-channels-last and with bf16 autocast, compile with channels-last.
+--explore adds variants that might raise the speed: actlab with 1 thread and with
+OMP_WAIT_POLICY=PASSIVE, eager with channels-last and with bf16 autocast.
 
 Usage: python3 bench/speed.py [--repeats R] [--models krizhevsky4,resnet20] [--explore]
                               [--json FILE]
@@ -64,8 +64,8 @@ def torch_version(python):
 class Actlab:
     family = "actlab"
 
-    def __init__(self, binary, variant="", threads=0):
-        self.binary, self.variant, self.threads = binary, variant, threads
+    def __init__(self, binary, variant="", threads=0, env=None):
+        self.binary, self.variant, self.threads, self.env = binary, variant, threads, env
         self.version = "?"  # read from the run's config.json
 
     def run(self, model, data, threads, scratch):
@@ -74,7 +74,7 @@ class Actlab:
         output([self.binary, "train", *args, "--activation", "relu", "--epochs", "2",
                 "--train-subset", str(steps * BATCH), "--test-subset", "100", "--train-eval-images", "100",
                 "--no-augment", "--probe", "off", "--threads", str(self.threads or threads),
-                "--data", data, "--out", out, "--overwrite"])
+                "--data", data, "--out", out, "--overwrite"], env=self.env)
         with open(os.path.join(out, "config.json")) as f:
             self.version = json.load(f)["resolved"]["libtorch_version"]
         with open(os.path.join(out, "metrics.jsonl")) as f:
@@ -112,9 +112,12 @@ def contenders(explore):
     for build in builds:
         binary = os.path.join(build, "actlab")
         if os.access(binary, os.X_OK):
+            first = not found
             found.append(Actlab(binary))
-            if explore:
+            if explore and first:  # the first build only: each variant costs minutes
                 found.append(Actlab(binary, "1 thread", threads=1))
+                # libgomp threads sleep instead of spinning while they wait (read at start-up)
+                found.append(Actlab(binary, "OMP passive", env={"OMP_WAIT_POLICY": "PASSIVE"}))
         else:
             notes.append(f"no actlab at {binary}: skipped")
     pythons = [("/usr/bin/python3", False), (os.path.join(torch2_venv, "bin/python"), True)]
@@ -127,11 +130,10 @@ def contenders(explore):
         found.append(Peer(python, version, "eager"))
         if explore:
             found.append(Peer(python, version, "eager", ["--channels-last"], "channels-last"))
+        if explore == "all":  # bf16: the ceiling's bf16 conv already shows it slower
             found.append(Peer(python, version, "eager", ["--bf16"], "bf16"))
         if is_2x:
             found.append(Peer(python, version, "compile"))
-            if explore:
-                found.append(Peer(python, version, "compile", ["--channels-last"], "channels-last"))
     return found, notes
 
 
@@ -143,11 +145,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--models", default="krizhevsky4,resnet20")
-    parser.add_argument("--explore", action="store_true")
+    parser.add_argument("--explore", nargs="?", const="some", default="",
+                        help="also the variants; 'all' adds eager bf16 autocast")
+    parser.add_argument("--steps-factor", type=float, default=1.0, help="scales the timed steps")
     parser.add_argument("--json", help="also write every measurement here")
     args = parser.parse_args()
     data = os.environ.get("ACTLAB_DATA", os.path.join(ROOT, "data/cifar-10-batches-bin"))
     threads = os.cpu_count()
+    for model, (margs, steps) in MODELS.items():
+        MODELS[model] = (margs, max(2, round(steps * args.steps_factor)))
     models = args.models.split(",")
     runners, notes = contenders(args.explore)
     pythons = sorted({c.python for c in runners if isinstance(c, Peer)})
@@ -170,10 +176,15 @@ def main():
                 order = list(range(len(runners)))
                 order = order[r % len(order):] + order[:r % len(order)]
                 for i in order:
-                    speeds.setdefault((model, i), []).append(runners[i].run(model, data, threads, scratch))
+                    try:
+                        speeds.setdefault((model, i), []).append(runners[i].run(model, data, threads, scratch))
+                    except RuntimeError as error:  # one failed run is reported, the others go on
+                        print(f"{name(runners[i])} on {model}: {error}", file=sys.stderr)
                     loads.append(load())
             print(f"repeat {r + 1}/{args.repeats} done ({time.time() - started:.0f} s, load {load():.1f})",
                   file=sys.stderr)
+    except KeyboardInterrupt:  # Ctrl-C: report what was measured
+        print("interrupted: the table holds the runs done so far", file=sys.stderr)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -186,19 +197,23 @@ def main():
     best_conv = 0.0
     print("\nceiling: large 3x3 conv forward (64x128x32x32, 128 -> 128), GFLOP/s, medians")
     for python in pythons:
-        results = ceilings[python]
+        results = ceilings.get(python)
+        if not results:
+            continue
         med = {k: statistics.median(x[k] for x in results)
                for k in ("conv_gflops", "conv_channels_last_gflops", "conv_bf16_gflops")}
         best_conv = max(best_conv, med["conv_gflops"], med["conv_channels_last_gflops"])
         print(f"  torch {results[0]['torch']:<10} fp32 NCHW {med['conv_gflops']:6.1f}   "
               f"fp32 channels-last {med['conv_channels_last_gflops']:6.1f}   bf16 NCHW {med['conv_bf16_gflops']:6.1f}")
-    step_flops = ceilings[pythons[0]][0]["step_flops"]
+    if not ceilings:
+        sys.exit("speed.py: stopped before the first measurement")
+    step_flops = next(iter(ceilings.values()))[0]["step_flops"]
     print(f"  ceiling = best fp32 rate above = {best_conv:.1f} GFLOP/s")
     print("  training FLOPs per step of 128 images (conv + linear, forward + weight and input "
           "gradients): " + ", ".join(f"{m} {step_flops[m]['train'] / 1e9:.2f} GFLOP" for m in models))
 
     def median_speed(model, i):
-        return statistics.median(speeds[(model, i)])
+        return statistics.median(speeds[(model, i)]) if speeds.get((model, i)) else None
 
     def find(family, version, variant=""):
         return next((i for i, c in enumerate(runners)
@@ -213,10 +228,14 @@ def main():
         compiled = find("compile", compile_version) if compile_version else None
         for i, c in enumerate(runners):
             v = median_speed(model, i)
+            if v is None:
+                continue
             gflops = v / BATCH * step_flops[model]["train"] / 1e9
             vs_eager = eager_of.get(series(c.version))
-            vs_eager = f"{v / median_speed(model, vs_eager):.2f}x" if vs_eager is not None else "-"
-            vs_compile = f"{v / median_speed(model, compiled):.2f}x" if compiled is not None else "-"
+            vs_eager = median_speed(model, vs_eager) if vs_eager is not None else None
+            vs_eager = f"{v / vs_eager:.2f}x" if vs_eager else "-"
+            vs_compile = median_speed(model, compiled) if compiled is not None else None
+            vs_compile = f"{v / vs_compile:.2f}x" if vs_compile else "-"
             print(f"  {name(c):<28} {v:8.0f} {gflops:8.1f} {100 * gflops / best_conv:9.0f}% "
                   f"{vs_eager:>20} {vs_compile:>18}")
     if args.json:
