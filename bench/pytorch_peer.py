@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """The peer users would otherwise pick: the same model, batch, optimizer and data in PyTorch eager.
 
-A benchmark input, not part of the product. Prints one line: images/s over timed training steps.
-Usage: pytorch_peer.py MODEL DATA_DIR [--steps N] [--threads T] [--batch B]
+A benchmark input, not part of the product. Prints one line: images/s over timed training steps
+(after --warmup steps, which include torch.compile's compilation).
+Usage: pytorch_peer.py MODEL DATA_DIR [--steps N] [--warmup W] [--threads T] [--batch B]
+                       [--compile] [--channels-last] [--bf16]
 MODEL: krizhevsky4 | resnet20 (with batch norm, option-A shortcuts, as actlab's `resnet`).
+--compile: torch.compile (torch 2.x); --channels-last: NHWC weights and inputs (oneDNN's native
+layout); --bf16: CPU autocast to bfloat16 around the forward pass.
 """
 import argparse
 import os
@@ -73,6 +77,10 @@ def main():
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--compile", action="store_true")
+    parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument("--bf16", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -83,18 +91,23 @@ def main():
     mean = pixels.mean((0, 2, 3)).view(1, 3, 1, 1) * 255
     std = pixels.std((0, 2, 3)).view(1, 3, 1, 1) * 255
     model = Krizhevsky4() if args.model == "krizhevsky4" else ResNet20()
+    layout = torch.channels_last if args.channels_last else torch.contiguous_format
+    model = model.to(memory_format=layout)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    forward = torch.compile(model) if args.compile else model
     order = torch.randperm(len(labels))
 
     def step(i):
         idx = order[(i * args.batch) % (len(labels) - args.batch):][: args.batch]
-        x = (images[idx].float() - mean) / std
-        loss = F.cross_entropy(model(x), labels[idx])
+        x = ((images[idx].float() - mean) / std).contiguous(memory_format=layout)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            logits = forward(x)
+        loss = F.cross_entropy(logits.float(), labels[idx])
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
 
-    for i in range(3):  # warm-up
+    for i in range(args.warmup):
         step(i)
     start = time.perf_counter()
     for i in range(args.steps):
