@@ -360,7 +360,7 @@ TEST_CASE("a tiny trained run: Python rebuilds the probe batch and matches its l
   config.out_dir = dir.path().string();
   config = resolve(config);
   WeightsHook weights(dir.path());
-  RunRecorder recorder(dir.path(), /*overwrite=*/true);
+  RunRecorder recorder(dir.path(), RunRecorder::Existing::kOverwrite);
   std::FILE* quiet = std::fopen("/dev/null", "w");
   ProbeHook probes(dir.path(), quiet);
   ProbeLogitsWriter logits(dir.path());
