@@ -10,6 +10,10 @@
 # whole suite: each test process loads LibTorch's ~3 GB of CUDA libraries, and CI has 30 minutes.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+# ctest -j runs several training processes on the same cores; OpenMP's default busy-waiting then
+# stalls each of them. Measured here: two concurrent 2-thread `actlab train` runs took 119 s,
+# 59 s with passive waiting (same records: the wait policy changes no arithmetic).
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 torch2="${ACTLAB_TEST_TORCH2:-0}"
 torch2_labels="${ACTLAB_TORCH2_LABELS:-unit|cli|cuda}"
 torch2_data_tests="${ACTLAB_TORCH2_DATA_TESTS:-beats chance|identical metrics|non-finite loss stops|clipping in training|actlab train writes config}"

@@ -6,6 +6,9 @@
 #include <torch/cuda.h>
 #include <torch/version.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "src/core/compat.h"
 
 namespace actlab {
@@ -44,7 +47,9 @@ std::string runtime_report() {
     report +=
         "CUDA: not compiled in (CPU-only LibTorch; GPU machines build with scripts/torch2.sh)\n";
   }
-  report += fmt::format("devices: cpu ({} threads)", at::get_num_threads());
+  // The cores a run uses by default (--threads 0), not LibTorch's start-up setting.
+  report +=
+      fmt::format("devices: cpu ({} cores)", std::max(1u, std::thread::hardware_concurrency()));
   if (cuda.hasCUDART()) {
     compat::CapturedWarnings warnings;  // "no NVIDIA driver" and the like: said here, once
     const auto count = torch::cuda::device_count();

@@ -97,8 +97,12 @@ namespace {
 
 std::string shape_text(const torch::Tensor& tensor) {
   std::string text;
-  for (const int64_t size : tensor.sizes())
-    text += (text.empty() ? "" : "x") + std::to_string(size);
+  // Appended piece by piece: "x" + std::to_string(...) draws a false -Wstringop-overflow from
+  // GCC 12 in C++20 mode (LibTorch 2.x's).
+  for (const int64_t size : tensor.sizes()) {
+    if (!text.empty()) text += 'x';
+    text += std::to_string(size);
+  }
   return text.empty() ? "scalar" : text;
 }
 
