@@ -6,7 +6,7 @@
 #include "data/manifest.h"
 #include "src/cli/commands.h"
 #include "src/core/error.h"
-#include "src/core/files.h"
+#include "src/harness/results.h"
 #include "src/probes/probe_hook.h"
 #include "src/tensorboard/tensorboard_hook.h"
 #include "src/train/activation_cost.h"
@@ -48,15 +48,6 @@ TrainConfig resume_config(const TrainConfig& command_line, const CheckpointInfo&
   return resolve(config_from_json(saved));
 }
 
-std::string run_status(const fs::path& dir) {
-  if (!fs::exists(dir / "summary.json")) return "";
-  try {
-    return nlohmann::json::parse(read_file(dir / "summary.json")).value("status", "");
-  } catch (const nlohmann::json::exception&) {
-    return "";
-  }
-}
-
 }  // namespace
 
 Action add_train_command(CLI::App& app) {
@@ -78,7 +69,7 @@ Action add_train_command(CLI::App& app) {
         resolved.overwrite ? RunRecorder::Existing::kOverwrite : RunRecorder::Existing::kRefuse;
     if (*resume && !resolved.overwrite) {
       const fs::path dir = resolved.out_dir;
-      const std::string status = run_status(dir);
+      const std::string status = read_json_or_empty(dir / "summary.json").value("status", "");
       if (status == "completed" || status == "diverged") {
         fmt::print("{} already holds a finished run ({}): nothing to resume\n", dir.string(),
                    status);
