@@ -444,4 +444,38 @@ expect = "difference >= 0"
   INFO(colours.output);
   REQUIRE(colours.exit_code == 0);
   CHECK(std::stoi(colours.output) > 100);
+
+  // --compact (the report committed under results/standard/): the same figures as PNG only, in
+  // 256 colours, every image still loading, and far smaller than PNG + SVG.
+  const auto compact = dir / "compact";
+  const auto small =
+      run_actlab(fmt::format("report '{}' --out '{}' --compact", sweep.string(), compact.string()));
+  INFO(small.output);
+  REQUIRE(small.exit_code == 0);
+  auto figure_bytes = [](const std::filesystem::path& figures, const std::string& extension) {
+    std::uintmax_t bytes = 0;
+    int count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(figures)) {
+      if (entry.path().extension() != extension) continue;
+      bytes += entry.file_size();
+      ++count;
+    }
+    return std::make_pair(count, bytes);
+  };
+  const auto [full_png, full_png_bytes] = figure_bytes(sweep / "report" / "figures", ".png");
+  const auto [full_svg, full_svg_bytes] = figure_bytes(sweep / "report" / "figures", ".svg");
+  const auto [small_png, small_png_bytes] = figure_bytes(compact / "figures", ".png");
+  CHECK(figure_bytes(compact / "figures", ".svg").first == 0);
+  CHECK(small_png == full_png);
+  CHECK(small_png_bytes * 3 < full_png_bytes + full_svg_bytes);
+  const auto compact_dom = run_process(
+      {chromium, "--headless", "--disable-gpu", "--no-sandbox", "--virtual-time-budget=10000",
+       "--dump-dom", "file://" + std::filesystem::absolute(compact / "index.html").string()});
+  REQUIRE(compact_dom.exit_code == 0);
+  REQUIRE(std::regex_search(compact_dom.output, images, std::regex(R"re(data-images="(\d+)")re")));
+  REQUIRE(std::regex_search(compact_dom.output, broken,
+                            std::regex(R"re(data-broken-images="(\d+)")re")));
+  CHECK(std::stoi(images[1]) == small_png);
+  CHECK(std::stoi(broken[1]) == 0);
+  CHECK_FALSE(Catch::contains(compact_dom.output, ".svg"));
 }

@@ -13,6 +13,7 @@
 #include "src/harness/run_set.h"
 #include "src/harness/sweep.h"
 #include "src/harness/verdict.h"
+#include "src/report/results_document.h"
 #include "tests/helpers.h"
 
 using namespace actlab;
@@ -372,4 +373,65 @@ metric = "train_error_auc"
   const auto again = run_actlab(fmt::format("run '{}' --out '{}'", file.string(), sweep.string()));
   CHECK_THAT(again.output, Catch::Contains("2 runs, 2 done, 0 to run"));
   CHECK(classify_runs(sweep, load_results(sweep)).finished.size() == 2);
+}
+
+TEST_CASE("RESULTS.md blocks are written from the records and a changed number is caught",
+          "[unit][harness][verdict][results]") {
+  const TempDir dir = make_sweep({1.0, 1.1, 0.9}, {2.0, 2.1, 1.9});
+  const std::string prose = "# Results\n\nWritten by people.\n\n";
+  const std::string skeleton = prose +
+                               "<!-- actlab summary -->\n<!-- /actlab -->\n\n## Speed\n\n"
+                               "<!-- actlab verdicts sweep -->\nstale text\n<!-- /actlab -->\n"
+                               "Plain reading, kept.\n";
+  const auto first = regenerate_results_document(skeleton, dir.path());
+  CHECK(first.changed == std::vector<std::string>{"summary", "verdicts sweep"});
+  CHECK_THAT(first.text, Catch::StartsWith(prose) && Catch::EndsWith("Plain reading, kept.\n"));
+  // The summary row and the section's row: outcome, means (n) and the ratio of 2 with its interval.
+  CHECK_THAT(first.text, Catch::Contains("| `speed` | tanh needs at least 1.5x relu's epochs | "
+                                         "ratio >= 1.5 | **HOLDS** | ratio 2 ["));
+  CHECK_THAT(first.text,
+             Catch::Contains("| activation=tanh: 2 (n=3) | activation=relu: 1 (n=3) |"));
+  CHECK_THAT(first.text, Catch::Contains("6 finished runs of the current grid"));
+  CHECK_THAT(first.text, Catch::Contains("actlab run experiments/speed.toml --profile standard"));
+  CHECK_FALSE(Catch::contains(first.text, "stale text"));
+
+  SECTION("regenerating an up-to-date document changes nothing") {
+    const auto second = regenerate_results_document(first.text, dir.path());
+    CHECK(second.changed.empty());
+    CHECK(second.text == first.text);
+  }
+  SECTION("a number typed by hand into a block is named, and `actlab results --check` fails") {
+    std::string edited = first.text;
+    const auto at = edited.find("activation=tanh: 2 (n=3)");
+    REQUIRE(at != std::string::npos);
+    edited.replace(at, 24, "activation=tanh: 6 (n=3)");
+    CHECK(regenerate_results_document(edited, dir.path()).changed ==
+          std::vector<std::string>{"verdicts sweep"});
+    write_text(dir / "RESULTS.md", edited);
+    const auto check =
+        run_actlab(fmt::format("results --check '{}'", (dir / "RESULTS.md").string()));
+    CHECK(check.exit_code == 1);
+    CHECK_THAT(check.output, Catch::Contains("block 'verdicts sweep' differs"));
+    CHECK(read_file(dir / "RESULTS.md") == edited);  // --check writes nothing
+    const auto update = run_actlab(fmt::format("results '{}'", (dir / "RESULTS.md").string()));
+    CHECK(update.exit_code == 0);
+    CHECK(read_file(dir / "RESULTS.md") == first.text);
+  }
+  SECTION("new records change the verdict the document shows") {
+    const TempDir slower = make_sweep({1.0, 1.1, 0.9}, {1.0, 1.05, 0.95});
+    const auto changed = regenerate_results_document(first.text, slower.path());
+    CHECK(changed.changed == std::vector<std::string>{"summary", "verdicts sweep"});
+    CHECK_THAT(changed.text, Catch::Contains("**FAILS**"));
+  }
+  SECTION("bad blocks are one-line errors naming the line") {
+    CHECK_THROWS_WITH(
+        regenerate_results_document("a\n<!-- actlab verdicts sweep -->\nb\n", dir.path()),
+        Catch::Contains("line 2: block not closed"));
+    CHECK_THROWS_WITH(
+        regenerate_results_document("<!-- actlab figures x -->\n<!-- /actlab -->\n", dir.path()),
+        Catch::Contains("line 1: unknown block 'figures'"));
+    CHECK_THROWS_WITH(regenerate_results_document(
+                          "<!-- actlab verdicts nowhere -->\n<!-- /actlab -->\n", dir.path()),
+                      Catch::Contains("is not a sweep folder"));
+  }
 }

@@ -18,6 +18,7 @@ Action add_collect_command(CLI::App& app);
 Action add_compare_command(CLI::App& app);
 Action add_verdict_command(CLI::App& app);
 Action add_report_command(CLI::App& app);
+Action add_results_command(CLI::App& app);
 
 // Exit codes: 0 ok, 1 bad input (actlab::Error), 2 bad command line, 3 run diverged,
 // 4 internal error, 130 interrupted.

@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
   for (auto add : {actlab::cli::add_train_command, actlab::cli::add_run_command,
                    actlab::cli::add_collect_command, actlab::cli::add_compare_command,
                    actlab::cli::add_verdict_command, actlab::cli::add_report_command,
-                   actlab::cli::add_list_command, actlab::cli::add_data_command}) {
+                   actlab::cli::add_results_command, actlab::cli::add_list_command,
+                   actlab::cli::add_data_command}) {
     const auto before = app.get_subcommands({}).size();
     auto action = add(app);
     commands.emplace_back(app.get_subcommands({}).at(before), std::move(action));

@@ -18,6 +18,7 @@ Action add_report_command(CLI::App& app) {
     std::vector<std::string> dirs;
     std::string out;
     bool json_only = false;
+    bool compact = false;
   };
   auto options = std::make_shared<Options>();
   command->add_option("dirs", options->dirs, "sweep folders (actlab run) or run folders")
@@ -25,6 +26,9 @@ Action add_report_command(CLI::App& app) {
   command->add_option("--out", options->out, "report folder (default: DIR/report for one DIR)");
   command->add_flag("--json-only", options->json_only,
                     "write report.json only (the numbers), without drawing (no matplotlib needed)");
+  command->add_flag("--compact", options->compact,
+                    "PNG figures only, in 256 colours (no SVG): a third of the size, for a report "
+                    "committed to a repository (results/standard/report)");
   return [options] {
     if (options->out.empty() && options->dirs.size() > 1)
       throw Error("several folders need one report folder: give --out REPORT_DIR");
@@ -39,7 +43,7 @@ Action add_report_command(CLI::App& app) {
       fmt::print("{}\n", (out / "report.json").string());
       return 0;
     }
-    draw_report(out);
+    draw_report(out, options->compact);
     fmt::print("report: {}\n",
                std::filesystem::absolute(out / "index.html").lexically_normal().string());
     return 0;

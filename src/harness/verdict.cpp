@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <random>
 #include <set>
@@ -206,7 +207,19 @@ std::vector<VerdictResult> evaluate_verdicts(const Experiment& experiment, const
       for (const auto& key : spec.per) scope.emplace_back(key, config_text(*run, key));
       if (std::find(scopes.begin(), scopes.end(), scope) == scopes.end()) scopes.push_back(scope);
     }
-    std::sort(scopes.begin(), scopes.end());
+    // Numbers in numeric order (depth 4, 8, 16), text in text order.
+    std::sort(scopes.begin(), scopes.end(), [](const auto& x, const auto& y) {
+      for (size_t i = 0; i < x.size(); ++i) {
+        if (x[i].second == y[i].second) continue;
+        char *end_x = nullptr, *end_y = nullptr;
+        const double nx = std::strtod(x[i].second.c_str(), &end_x);
+        const double ny = std::strtod(y[i].second.c_str(), &end_y);
+        if (*end_x == '\0' && *end_y == '\0' && !x[i].second.empty() && !y[i].second.empty())
+          return nx < ny;
+        return x[i].second < y[i].second;
+      }
+      return false;
+    });
     for (const auto& scope : scopes) {
       std::vector<const RunResult*> in_scope;
       for (const auto* run : pool) {

@@ -75,9 +75,11 @@ fs::path draw_script() {
                   candidates[0].string(), candidates[1].string()));
 }
 
-void draw_report(const fs::path& report_dir) {
+void draw_report(const fs::path& report_dir, bool compact) {
   const std::string python = find_matplotlib_python();
-  const auto result = run_process({python, draw_script().string(), report_dir.string()});
+  std::vector<std::string> command = {python, draw_script().string(), report_dir.string()};
+  if (compact) command.push_back("--compact");
+  const auto result = run_process(command);
   if (result.exit_code != 0) {
     std::string last = result.output;
     while (!last.empty() && last.back() == '\n') last.pop_back();

@@ -13,9 +13,10 @@ std::string find_matplotlib_python();
 // in the source tree the binary was built from.
 std::filesystem::path draw_script();
 
-// Runs the drawing script on REPORT_DIR/report.json: figures (PNG and SVG) and index.html in
-// `report_dir`. Throws Error with the script's last line when it fails.
-void draw_report(const std::filesystem::path& report_dir);
+// Runs the drawing script on REPORT_DIR/report.json: figures (PNG and SVG; compact: PNG only, in
+// 256 colours, a third of the size) and index.html in `report_dir`. Throws Error with the
+// script's last line when it fails.
+void draw_report(const std::filesystem::path& report_dir, bool compact = false);
 
 // Runs `argv` (no shell), waits, and returns its exit code with stdout and stderr together.
 struct ProcessOutput {

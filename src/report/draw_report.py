@@ -53,23 +53,31 @@ def esc(value):
 
 
 class Figures:
-    """Saves figures atomically as PNG (for the page) and SVG (for papers)."""
+    """Saves figures atomically as PNG (for the page) and SVG (for papers); compact: PNG only,
+    in 256 colours (a third of the size: for a report committed to a repository)."""
 
-    def __init__(self, out_dir):
+    def __init__(self, out_dir, compact=False):
         self.out_dir = out_dir
+        self.compact = compact
         os.makedirs(os.path.join(out_dir, "figures"), exist_ok=True)
 
     def save(self, fig, stem):
         paths = {}
-        for ext, options in (("png", {"dpi": 110}), ("svg", {})):
+        formats = (("png", {"dpi": 110}),) if self.compact else (("png", {"dpi": 110}), ("svg", {}))
+        for ext, options in formats:
             relative = f"figures/{stem}.{ext}"
             target = os.path.join(self.out_dir, relative)
             handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), suffix="." + ext)
             os.close(handle)
             fig.savefig(temporary, format=ext, bbox_inches="tight", **options)
+            if self.compact:
+                from PIL import Image  # matplotlib's own dependency
+                with Image.open(temporary) as image:
+                    image.convert("RGB").quantize(colors=256).save(temporary, "PNG", optimize=True)
             os.chmod(temporary, 0o644)
             os.replace(temporary, target)
             paths[ext] = relative
+        paths.setdefault("svg", None)
         plt.close(fig)
         return paths
 
@@ -325,9 +333,10 @@ def figure_html(drawn):
     if not drawn:
         return ""
     paths, caption = drawn
-    return (f'<figure><a href="{esc(paths["svg"])}"><img src="{esc(paths["png"])}" '
-            f'alt="{esc(caption[:80])}"></a><figcaption>{caption} '
-            f'<a href="{esc(paths["svg"])}">SVG</a></figcaption></figure>\n')
+    link = paths["svg"] or paths["png"]
+    svg = f' <a href="{esc(paths["svg"])}">SVG</a>' if paths["svg"] else ""
+    return (f'<figure><a href="{esc(link)}"><img src="{esc(paths["png"])}" '
+            f'alt="{esc(caption[:80])}"></a><figcaption>{caption}{svg}</figcaption></figure>\n')
 
 
 def verdict_table(source):
@@ -423,15 +432,17 @@ window.addEventListener('load', function () {
 
 
 def main():
-    if len(sys.argv) != 2:
-        sys.exit("usage: draw_report.py REPORT_DIR (holding report.json from `actlab report`)")
+    if len(sys.argv) not in (2, 3) or (len(sys.argv) == 3 and sys.argv[2] != "--compact"):
+        sys.exit("usage: draw_report.py REPORT_DIR [--compact] (REPORT_DIR holds report.json from "
+                 "`actlab report`)")
     out_dir = sys.argv[1]
+    compact = len(sys.argv) == 3
     with open(os.path.join(out_dir, "report.json")) as stream:
         report = json.load(stream)
     if report.get("schema") != "actlab-report/1":
         sys.exit(f"{out_dir}/report.json is not an actlab-report/1 file: rerun `actlab report`")
     plt.rcParams.update({"font.size": 9, "svg.fonttype": "none", "svg.hashsalt": "actlab"})
-    figures = Figures(out_dir)
+    figures = Figures(out_dir, compact)
     band = report["band"]
     made = report["generated_by"]
     parts = [f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>actlab report: "
@@ -439,7 +450,8 @@ def main():
              f"<style>{STYLE}</style></head>\n<body>\n<h1>actlab report</h1>\n"
              f"<p class=\"meta\">Made by actlab {esc(made['actlab_version'])} "
              f"(commit {esc(made['git_commit'])}, LibTorch {esc(made['libtorch_version'])}) from "
-             f"report.json; bands are {esc(band)}. Click a figure for its SVG.</p>\n"]
+             f"report.json; bands are {esc(band)}. "
+             f"{'PNG only (compact).' if compact else 'Click a figure for its SVG.'}</p>\n"]
     for number, source in enumerate(report["sources"]):
         prefix = f"{number}-" + re.sub(r"[^A-Za-z0-9_.-]", "_", source["name"])
         parts.append(f"<h2>{esc(source['name'])}</h2>\n<p class=\"meta\">{esc(source['dir'])}; "

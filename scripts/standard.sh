@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# RESULTS.md from scratch or where it stopped: set up what is missing, run every experiment's
+# standard profile (3 seeds; resumes: finished runs are kept, a killed run continues from its
+# checkpoint) into results/standard/<experiment>/, then the compact report
+# (results/standard/report/) and the blocks of RESULTS.md that actlab writes (`actlab results`).
+# About 3 hours on 2 CPU cores in all (each file's [standard] budget says its share).
+# Usage: bash scripts/standard.sh [experiment ...]   (default: all, in RESULTS.md's order)
+# Jobs at a time: ACTLAB_JOBS (default 2: one thread per run on 2 cores).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+setup
+cd "$ACTLAB_ROOT"  # relative paths: the committed records and report name no machine's folders
+
+# RESULTS.md's section order; the report numbers its figures in this order.
+all=(vanishing_gradient_depth relu_vs_tanh_speed quickstart zero_centering dead_relu_lr_bias
+  dead_late_units sparsity activations_blow_up batchnorm_rescues_sigmoid residual_rescue
+  gradient_clipping scaled_sigmoid lr_sensitivity activation_cost)
+[ "$(ls experiments/*.toml | wc -l)" = "${#all[@]}" ] ||
+  die "scripts/standard.sh lists ${#all[@]} experiments but experiments/ has another number: add the new file to its list"
+chosen=("$@")
+[ ${#chosen[@]} -gt 0 ] || chosen=("${all[@]}")
+actlab="$ACTLAB_BUILD_DIR/actlab"
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+for experiment in "${chosen[@]}"; do
+  [ -f "experiments/$experiment.toml" ] || die "no experiments/$experiment.toml"
+  log "standard profile: $experiment"
+  # activation_cost times code side by side in one process: one run at a time keeps it honest.
+  jobs="${ACTLAB_JOBS:-2}"
+  [ "$experiment" = activation_cost ] && jobs=1
+  "$actlab" run "experiments/$experiment.toml" --profile standard -j "$jobs" \
+    --out "results/standard/$experiment"
+done
+dirs=()
+for experiment in "${all[@]}"; do
+  [ -d "results/standard/$experiment/runs" ] && dirs+=("results/standard/$experiment")
+done
+log "report: results/standard/report"
+"$actlab" report --compact --out results/standard/report "${dirs[@]}"
+"$actlab" results RESULTS.md
