@@ -423,15 +423,77 @@ TEST_CASE("RESULTS.md blocks are written from the records and a changed number i
     CHECK(changed.changed == std::vector<std::string>{"summary", "verdicts sweep"});
     CHECK_THAT(changed.text, Catch::Contains("**FAILS**"));
   }
+  SECTION("CRLF line endings and trailing blanks on markers still match") {
+    std::string crlf;
+    for (char c : first.text) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    const auto again = regenerate_results_document(crlf, dir.path());
+    CHECK(again.changed.empty());
+    CHECK(again.text == crlf);
+  }
+  SECTION("editing the experiment file without rerunning it shows in the block") {
+    write_text(dir / "experiments" / "speed.toml", std::string(kSweep) + "# edited\n");
+    const auto stale = regenerate_results_document(first.text, dir.path());
+    CHECK(stale.changed == std::vector<std::string>{"verdicts sweep"});
+    CHECK_THAT(stale.text, Catch::Contains("**Out of date:** experiments/speed.toml differs"));
+    write_text(dir / "experiments" / "speed.toml", kSweep);
+    CHECK(regenerate_results_document(first.text, dir.path()).changed.empty());
+  }
   SECTION("bad blocks are one-line errors naming the line") {
+    CHECK_THROWS_WITH(regenerate_results_document("a\n<!-- /actlab -->\n", dir.path()),
+                      Catch::Contains("line 2: <!-- /actlab --> without a block to end"));
+    CHECK_THROWS_WITH(regenerate_results_document("<!--actlab verdicts sweep-->\n", dir.path()),
+                      Catch::Contains("line 1: malformed marker"));
+    CHECK_THROWS_WITH(regenerate_results_document(
+                          "<!-- actlab verdicts sweep -->\n<!-- actlab summary -->\n", dir.path()),
+                      Catch::Contains("line 2: a marker inside the block opened at line 1"));
+    CHECK_THROWS_WITH(
+        regenerate_results_document("<!-- actlab verdicts sweep -->\n<!-- /actlab -->\n"
+                                    "<!-- actlab verdicts sweep -->\n<!-- /actlab -->\n",
+                                    dir.path()),
+        Catch::Contains("line 3: a second block for sweep"));
+    CHECK_THROWS_WITH(
+        regenerate_results_document("<!-- actlab summary -->\n<!-- /actlab -->\n", dir.path()),
+        Catch::Contains("the summary block has nothing to list"));
     CHECK_THROWS_WITH(
         regenerate_results_document("a\n<!-- actlab verdicts sweep -->\nb\n", dir.path()),
         Catch::Contains("line 2: block not closed"));
     CHECK_THROWS_WITH(
         regenerate_results_document("<!-- actlab figures x -->\n<!-- /actlab -->\n", dir.path()),
-        Catch::Contains("line 1: unknown block 'figures'"));
+        Catch::Contains("line 1: malformed marker"));
     CHECK_THROWS_WITH(regenerate_results_document(
                           "<!-- actlab verdicts nowhere -->\n<!-- /actlab -->\n", dir.path()),
                       Catch::Contains("is not a sweep folder"));
   }
+}
+
+TEST_CASE("verdicts repeated per value come in numeric order, then text order",
+          "[unit][harness][verdict]") {
+  TempDir dir;
+  const auto file = write_text(dir / "sweep" / "experiment.toml", R"(name = "depths"
+claim = "c"
+source = "tests"
+[base]
+model = "plain"
+epochs = 1
+[grid]
+activation = ["relu", "tanh"]
+depth = [16, 4, 8]
+seed = [0, 1]
+[[verdict]]
+says = "tanh's area is larger"
+metric = "train_error_auc"
+a = { activation = "tanh" }
+b = { activation = "relu" }
+expect = "ratio > 1"
+per = ["depth"]
+)");
+  for (const auto& run : expand(load_experiment(file))) {
+    write_run(dir / "sweep", run, "completed", 1.0);
+  }
+  const auto sweep = dir / "sweep";
+  const auto verdicts = evaluate_verdicts(load_experiment(sweep / "experiment.toml"),
+                                          classify_runs(sweep, load_results(sweep)));
+  std::vector<std::string> scopes;
+  for (const auto& v : verdicts) scopes.push_back(v.scope);
+  CHECK(scopes == std::vector<std::string>{"depth=4", "depth=8", "depth=16"});
 }

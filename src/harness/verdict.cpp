@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <map>
 #include <random>
 #include <set>
+#include <tuple>
 
 #include "src/core/error.h"
 #include "src/core/spec.h"
@@ -188,6 +190,21 @@ Interval bootstrap_interval(const std::vector<double>& a, const std::vector<doub
   return {quantile(0.025), quantile(0.975)};
 }
 
+namespace {
+
+// A total order for scope values: finite numbers (the whole text read as one) first, by value,
+// then everything else by text; ties in value ("1" and "1.0") fall back to the text.
+std::tuple<int, double, std::string> scope_sort_key(const std::string& text) {
+  char* end = nullptr;
+  const double value = text.empty() || std::isspace(static_cast<unsigned char>(text[0]))
+                           ? 0.0
+                           : std::strtod(text.c_str(), &end);
+  const bool number = end != nullptr && *end == '\0' && std::isfinite(value);
+  return {number ? 0 : 1, number ? value : 0.0, text};
+}
+
+}  // namespace
+
 std::vector<VerdictResult> evaluate_verdicts(const Experiment& experiment, const RunSet& runs) {
   std::vector<VerdictResult> results;
   for (const auto& spec : experiment.verdicts) {
@@ -200,23 +217,18 @@ std::vector<VerdictResult> evaluate_verdicts(const Experiment& experiment, const
       results.push_back(evaluate_one(experiment, spec, "", pool));
       continue;
     }
-    // One verdict per combination of the `per` columns' values, in the order first seen.
+    // One verdict per combination of the `per` columns' values: numbers in numeric order
+    // (depth 4, 8, 16), then other text in text order.
     std::vector<std::vector<std::pair<std::string, std::string>>> scopes;
     for (const auto* run : pool) {
       std::vector<std::pair<std::string, std::string>> scope;
       for (const auto& key : spec.per) scope.emplace_back(key, config_text(*run, key));
       if (std::find(scopes.begin(), scopes.end(), scope) == scopes.end()) scopes.push_back(scope);
     }
-    // Numbers in numeric order (depth 4, 8, 16), text in text order.
     std::sort(scopes.begin(), scopes.end(), [](const auto& x, const auto& y) {
       for (size_t i = 0; i < x.size(); ++i) {
-        if (x[i].second == y[i].second) continue;
-        char *end_x = nullptr, *end_y = nullptr;
-        const double nx = std::strtod(x[i].second.c_str(), &end_x);
-        const double ny = std::strtod(y[i].second.c_str(), &end_y);
-        if (*end_x == '\0' && *end_y == '\0' && !x[i].second.empty() && !y[i].second.empty())
-          return nx < ny;
-        return x[i].second < y[i].second;
+        const auto kx = scope_sort_key(x[i].second), ky = scope_sort_key(y[i].second);
+        if (kx != ky) return kx < ky;
       }
       return false;
     });

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <regex>
 #include <set>
@@ -47,8 +48,9 @@ std::string paragraph(const std::string& text) {
   return out;
 }
 
+// As `actlab verdict` prints them.
 std::string number(double value) {
-  return fmt::format("{:.3g}", value);
+  return fmt::format("{:.4g}", value);
 }
 
 std::string group(const std::vector<std::pair<std::string, std::string>>& filter,
@@ -117,15 +119,15 @@ VerdictBlock verdict_block(const fs::path& base_dir, const std::string& dir_text
   if (!fs::exists(dir / "experiment.toml")) {
     throw Error(
         fmt::format("'{}' is not a sweep folder (no experiment.toml): run `actlab run "
-                    "experiments/<name>.toml --profile standard --out {}` first",
-                    dir.string(), dir_text));
+                    "experiments/{}.toml --profile standard --out {}` first",
+                    dir.string(), fs::path(dir_text).filename().string(), dir_text));
   }
   const Experiment experiment = load_experiment(dir / "experiment.toml");
   const RunSet runs = classify_runs(dir, load_results(dir));
   VerdictBlock block{experiment.name, evaluate_verdicts(experiment, runs), ""};
 
   std::string& out = block.text;
-  out += fmt::format("**Claim.** {}  \n*Source:* {}\n\n", paragraph(experiment.claim),
+  out += fmt::format("**Claim.** {}\n\n*Source:* {}\n\n", paragraph(experiment.claim),
                      paragraph(experiment.source));
   out += fmt::format("**Regime.** {}\n\n**Control.** {}\n\n", paragraph(experiment.regime),
                      paragraph(experiment.control));
@@ -140,16 +142,30 @@ VerdictBlock verdict_block(const fs::path& base_dir, const std::string& dir_text
   }
   if (!notes.empty()) out += "\n" + notes;
 
-  std::set<std::string> seeds;
-  for (const auto& run : runs.finished)
-    seeds.insert(run.config.value("seed", nlohmann::json()).dump());
+  std::set<std::pair<double, std::string>> seeds;  // in numeric order: 2 before 10
+  for (const auto& run : runs.finished) {
+    const auto seed = run.config.value("seed", nlohmann::json());
+    const std::string text = seed.is_string() ? seed.get<std::string>() : seed.dump();
+    seeds.emplace(std::strtod(text.c_str(), nullptr), text);
+  }
+  std::vector<std::string> seed_texts;
+  for (const auto& seed : seeds) seed_texts.push_back(seed.second);
   out += fmt::format("\n**Runs.** {} finished runs of the current grid (seeds {})",
-                     runs.finished.size(), join({seeds.begin(), seeds.end()}));
+                     runs.finished.size(), join(seed_texts));
   if (runs.diverged.empty() && runs.apart.empty()) {
     out += "; none left out.\n";
   } else {
-    out += fmt::format("; not averaged: {} diverged, {} other:\n\n```\n{}```\n",
-                       runs.diverged.size(), runs.apart.size(), apart_listing(runs));
+    out += fmt::format(
+        "; {} diverged (counted only by verdicts about divergence), {} other not averaged:"
+        "\n\n```\n{}```\n",
+        runs.diverged.size(), runs.apart.size(), apart_listing(runs));
+  }
+  const fs::path source_file = base_dir / "experiments" / (experiment.name + ".toml");
+  if (fs::exists(source_file) && read_file(source_file) != read_file(dir / "experiment.toml")) {
+    out += fmt::format(
+        "\n**Out of date:** experiments/{0}.toml differs from the copy these runs were made with "
+        "({1}/experiment.toml): rerun the command below, then `actlab results`.\n",
+        experiment.name, dir_text);
   }
   const std::string tuned = tuned_choices(dir);
   if (!tuned.empty()) out += fmt::format("Tuned per configuration: {}.\n", tuned);
@@ -188,48 +204,86 @@ struct Segment {
 
 }  // namespace
 
-ResultsDocument regenerate_results_document(const std::string& text, const fs::path& base_dir) {
-  static const std::regex opening(R"(^<!-- actlab (\S+)(?: (\S+))? -->\s*$)");
+ResultsDocument regenerate_results_document(const std::string& input, const fs::path& base_dir) {
+  // A CRLF document is read as LF and written back as CRLF.
+  const bool crlf = input.find("\r\n") != std::string::npos;
+  std::string text;
+  for (size_t i = 0; i < input.size(); ++i) {
+    if (!(crlf && input[i] == '\r' && i + 1 < input.size() && input[i + 1] == '\n')) {
+      text += input[i];
+    }
+  }
+  // Markers are matched on the line without trailing blanks or a CR (CRLF files). Anything that
+  // looks like a marker but is not a well-formed one is an error, never prose: a typo must not
+  // hide a block from --check, nor let `actlab results` swallow the prose after it.
+  static const std::regex opening(R"(^<!-- actlab (verdicts|summary)(?: ([^ \t]+))? -->$)");
+  static const std::regex marker_like(R"(^\s*<!--\s*/?\s*actlab)");
   std::vector<Segment> segments(1);
   std::istringstream lines(text);
   std::string line;
-  int number = 0, block_line = 0;
-  bool inside = false;
+  int line_number = 0, block_line = 0;
+  bool inside = false, has_summary = false;
+  std::set<std::string> folders;
   while (std::getline(lines, line)) {
-    ++number;
-    std::smatch match;
+    ++line_number;
+    std::string bare = line;
+    while (!bare.empty() && (bare.back() == '\r' || bare.back() == ' ' || bare.back() == '\t'))
+      bare.pop_back();
+    if (bare == kEnd) {
+      if (!inside) {
+        throw Error(
+            fmt::format("line {}: {} without a block to end: remove it, or open a block "
+                        "with <!-- actlab verdicts DIR --> or <!-- actlab summary -->",
+                        line_number, kEnd));
+      }
+      inside = false;
+      segments.emplace_back();
+      continue;
+    }
+    if (!std::regex_search(bare, marker_like)) {
+      (inside ? segments.back().old_body : segments.back().literal) += line + "\n";
+      continue;
+    }
     if (inside) {
-      if (line == kEnd) {
-        inside = false;
-        segments.emplace_back();
-      } else {
-        segments.back().old_body += line + "\n";
-      }
-      continue;
+      throw Error(
+          fmt::format("line {}: a marker inside the block opened at line {}: end that "
+                      "block with {} first",
+                      line_number, block_line, kEnd));
     }
-    if (std::regex_match(line, match, opening)) {
-      const std::string kind = match[1];
-      if (kind != "verdicts" && kind != "summary") {
-        throw Error(
-            fmt::format("line {}: unknown block '{}': use <!-- actlab verdicts DIR --> or "
-                        "<!-- actlab summary -->",
-                        number, kind));
-      }
-      if (kind == "verdicts" && !match[2].matched) {
-        throw Error(
-            fmt::format("line {}: <!-- actlab verdicts --> needs the sweep folder, e.g. "
-                        "<!-- actlab verdicts results/standard/sparsity -->",
-                        number));
-      }
-      segments.push_back({line + "\n", kind, match[2], ""});
-      inside = true;
-      block_line = number;
-      continue;
+    std::smatch match;
+    if (!std::regex_match(bare, match, opening)) {
+      throw Error(
+          fmt::format("line {}: malformed marker '{}': write <!-- actlab verdicts DIR --> "
+                      "(DIR without spaces), <!-- actlab summary --> or {}",
+                      line_number, bare, kEnd));
     }
-    segments.back().literal += line + "\n";
+    const std::string kind = match[1], folder = match[2];
+    if (kind == "verdicts" && folder.empty()) {
+      throw Error(
+          fmt::format("line {}: <!-- actlab verdicts --> needs the sweep folder, e.g. "
+                      "<!-- actlab verdicts results/standard/sparsity -->",
+                      line_number));
+    }
+    if (kind == "summary" && !folder.empty()) {
+      throw Error(
+          fmt::format("line {}: <!-- actlab summary --> takes no folder: it lists the "
+                      "verdicts of every block in the document",
+                      line_number));
+    }
+    if (kind == "verdicts" && !folders.insert(folder).second) {
+      throw Error(fmt::format("line {}: a second block for {}: keep one per sweep folder",
+                              line_number, folder));
+    }
+    has_summary = has_summary || kind == "summary";
+    segments.push_back({bare + "\n", kind, folder, ""});
+    inside = true;
+    block_line = line_number;
   }
   if (inside) {
     throw Error(fmt::format("line {}: block not closed: end it with a line {}", block_line, kEnd));
+  }
+  if (has_summary && folders.empty()) {
+    throw Error("the summary block has nothing to list: add <!-- actlab verdicts DIR --> blocks");
   }
 
   std::vector<VerdictBlock> blocks;
@@ -250,6 +304,11 @@ ResultsDocument regenerate_results_document(const std::string& text, const fs::p
       document.changed.push_back(segment.kind +
                                  (segment.argument.empty() ? "" : " " + segment.argument));
     }
+  }
+  if (crlf) {
+    std::string out;
+    for (char c : document.text) out += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    document.text = std::move(out);
   }
   return document;
 }
