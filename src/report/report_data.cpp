@@ -200,7 +200,8 @@ nlohmann::json source_json(const fs::path& dir) {
   const bool sweep = fs::exists(dir / "experiment.toml");
   const RunSet set = classify_runs(dir, std::move(results));
 
-  nlohmann::json source = {{"dir", fs::absolute(dir).lexically_normal().string()},
+  // The folder as given: a relative path keeps a committed report free of one machine's folders.
+  nlohmann::json source = {{"dir", dir.lexically_normal().string()},
                            {"name", fs::absolute(dir).lexically_normal().filename().string()},
                            {"experiment", nullptr},
                            {"grid_note", set.grid_note},
