@@ -3,7 +3,8 @@
 # standard profile (3 seeds; resumes: finished runs are kept, a killed run continues from its
 # checkpoint) into results/standard/<experiment>/, then the compact report
 # (results/standard/report/) and the blocks of RESULTS.md that actlab writes (`actlab results`).
-# About 3 hours on 2 CPU cores in all (each file's [standard] budget says its share).
+# About 2.5 hours on 2 CPU cores in all (measured 2026-11-24: 2 h 23 min, partly beside builds
+# and CI; each file's [standard] budget says its share).
 # Usage: bash scripts/standard.sh [experiment ...]   (default: all, in RESULTS.md's order)
 # Jobs at a time: ACTLAB_JOBS (default 2: one thread per run on 2 cores).
 set -euo pipefail
