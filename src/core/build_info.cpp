@@ -19,6 +19,11 @@ std::string git_commit() {
       ;
 }
 
+std::string short_commit(const std::string& commit) {
+  const bool dirty = commit.size() > 6 && commit.compare(commit.size() - 6, 6, "-dirty") == 0;
+  return commit.substr(0, std::min<size_t>(12, commit.size())) + (dirty ? "-dirty" : "");
+}
+
 std::string torch_version() {
   return TORCH_VERSION;
 }

@@ -8,6 +8,9 @@ namespace actlab {
 // when tracked files had uncommitted changes).
 std::string git_commit();
 
+// A commit as people read it: its first 12 characters, keeping a "-dirty" suffix.
+std::string short_commit(const std::string& commit);
+
 // "1.13.0", the LibTorch version compiled against.
 std::string torch_version();
 

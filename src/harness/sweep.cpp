@@ -125,11 +125,6 @@ bool made_by_other_code(const fs::path& dir) {
   return mine != "unknown" && !theirs.empty() && theirs != mine;
 }
 
-std::string short_commit(const std::string& commit) {
-  const bool dirty = commit.size() > 6 && commit.compare(commit.size() - 6, 6, "-dirty") == 0;
-  return commit.substr(0, std::min<size_t>(12, commit.size())) + (dirty ? "-dirty" : "");
-}
-
 // Starts `actlab train` for `run` with its output in dir/log.txt; the child dies with the sweep
 // (PR_SET_PDEATHSIG), so a killed sweep leaves no orphan writing into a run folder.
 pid_t launch(const SweepOptions& options, const RunSpec& run, const fs::path& dir, int threads) {

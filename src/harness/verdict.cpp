@@ -193,21 +193,6 @@ Interval bootstrap_interval(const std::vector<double>& a, const std::vector<doub
   return {quantile(0.025), quantile(0.975)};
 }
 
-namespace {
-
-// A total order for scope values: finite numbers (the whole text read as one) first, by value,
-// then everything else by text; ties in value ("1" and "1.0") fall back to the text.
-std::tuple<int, double, std::string> scope_sort_key(const std::string& text) {
-  char* end = nullptr;
-  const double value = text.empty() || std::isspace(static_cast<unsigned char>(text[0]))
-                           ? 0.0
-                           : std::strtod(text.c_str(), &end);
-  const bool number = end != nullptr && *end == '\0' && std::isfinite(value);
-  return {number ? 0 : 1, number ? value : 0.0, text};
-}
-
-}  // namespace
-
 std::vector<VerdictResult> evaluate_verdicts(const Experiment& experiment, const RunSet& runs) {
   std::vector<VerdictResult> results;
   for (const auto& spec : experiment.verdicts) {
@@ -230,7 +215,7 @@ std::vector<VerdictResult> evaluate_verdicts(const Experiment& experiment, const
     }
     std::sort(scopes.begin(), scopes.end(), [](const auto& x, const auto& y) {
       for (size_t i = 0; i < x.size(); ++i) {
-        const auto kx = scope_sort_key(x[i].second), ky = scope_sort_key(y[i].second);
+        const auto kx = value_order_key(x[i].second), ky = value_order_key(y[i].second);
         if (kx != ky) return kx < ky;
       }
       return false;
@@ -248,7 +233,14 @@ std::vector<VerdictResult> evaluate_verdicts(const Experiment& experiment, const
   return results;
 }
 
-namespace {
+std::tuple<int, double, std::string> value_order_key(const std::string& text) {
+  char* end = nullptr;
+  const double value = text.empty() || std::isspace(static_cast<unsigned char>(text[0]))
+                           ? 0.0
+                           : std::strtod(text.c_str(), &end);
+  const bool number = end != nullptr && *end == '\0' && std::isfinite(value);
+  return {number ? 0 : 1, number ? value : 0.0, text};
+}
 
 std::string describe_filter(const std::vector<std::pair<std::string, std::string>>& filter) {
   std::vector<std::string> parts;
@@ -256,11 +248,9 @@ std::string describe_filter(const std::vector<std::pair<std::string, std::string
   return join(parts, ",");
 }
 
-std::string number(double value) {
+std::string verdict_number(double value) {
   return fmt::format("{:.4g}", value);
 }
-
-}  // namespace
 
 std::string expectation(const VerdictSpec& spec) {
   if (spec.relation == "between") {
@@ -275,14 +265,16 @@ std::string verdict_table(const std::vector<VerdictResult>& verdicts) {
   for (const auto& v : verdicts) {
     text += fmt::format("{:<12} {}{}\n", v.outcome, v.spec.says,
                         v.scope.empty() ? "" : fmt::format(" [{}]", v.scope));
-    text +=
-        fmt::format("             {}: a ({}) {} (n={}) vs b ({}) {} (n={})\n", v.spec.metric,
-                    describe_filter(v.spec.a), v.a.empty() ? "-" : number(v.mean_a), v.a.size(),
-                    describe_filter(v.spec.b), v.b.empty() ? "-" : number(v.mean_b), v.b.size());
+    text += fmt::format("             {}: a ({}) {} (n={}) vs b ({}) {} (n={})\n", v.spec.metric,
+                        describe_filter(v.spec.a), v.a.empty() ? "-" : verdict_number(v.mean_a),
+                        v.a.size(), describe_filter(v.spec.b),
+                        v.b.empty() ? "-" : verdict_number(v.mean_b), v.b.size());
     if (!v.a.empty() && !v.b.empty()) {
       text += fmt::format(
-          "             {} = {}{}; expected {}\n", v.spec.effect, number(v.effect),
-          v.has_interval ? fmt::format(" [95% CI {}, {}]", number(v.low), number(v.high)) : "",
+          "             {} = {}{}; expected {}\n", v.spec.effect, verdict_number(v.effect),
+          v.has_interval
+              ? fmt::format(" [95% CI {}, {}]", verdict_number(v.low), verdict_number(v.high))
+              : "",
           expectation(v.spec));
     } else {
       text += fmt::format("             expected {}\n", expectation(v.spec));

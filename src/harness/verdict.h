@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "src/harness/experiment.h"
@@ -45,5 +46,15 @@ nlohmann::json to_json(const VerdictResult& verdict);
 
 // "ratio >= 1.5", "difference between -0.01 and 0.01".
 std::string expectation(const VerdictSpec& spec);
+
+// How verdicts print a mean, an effect or a bound (4 significant digits), and a group's filter
+// ("activation=relu,lr=0.1"): `actlab verdict` and RESULTS.md show the same text.
+std::string verdict_number(double value);
+std::string describe_filter(const std::vector<std::pair<std::string, std::string>>& filter);
+
+// A total order for grid values as text (scopes of `per`, seeds): finite numbers (the whole text
+// read as one) first, by value, then everything else by text; ties in value ("1" and "1.0") fall
+// back to the text.
+std::tuple<int, double, std::string> value_order_key(const std::string& text);
 
 }  // namespace actlab

@@ -3,12 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <map>
 #include <regex>
 #include <set>
 #include <sstream>
+#include <tuple>
 
+#include "src/core/build_info.h"
 #include "src/core/error.h"
 #include "src/core/files.h"
 #include "src/core/spec.h"
@@ -48,44 +49,35 @@ std::string paragraph(const std::string& text) {
   return out;
 }
 
-// As `actlab verdict` prints them.
-std::string number(double value) {
-  return fmt::format("{:.4g}", value);
-}
-
 std::string group(const std::vector<std::pair<std::string, std::string>>& filter,
                   const std::vector<double>& values, double mean) {
-  std::vector<std::string> parts;
-  for (const auto& [key, value] : filter) parts.push_back(key + "=" + value);
-  return fmt::format("{}: {} (n={})", join(parts, ","), values.empty() ? "-" : number(mean),
-                     values.size());
+  return fmt::format("{}: {} (n={})", describe_filter(filter),
+                     values.empty() ? "-" : verdict_number(mean), values.size());
 }
 
 std::string effect_text(const VerdictResult& v) {
   if (v.a.empty() || v.b.empty()) return "-";
-  return fmt::format("{} {}{}", v.spec.effect, number(v.effect),
-                     v.has_interval ? fmt::format(" [{}, {}]", number(v.low), number(v.high))
-                                    : std::string(" (no interval)"));
+  return fmt::format("{} {}{}", v.spec.effect, verdict_number(v.effect),
+                     v.has_interval
+                         ? fmt::format(" [{}, {}]", verdict_number(v.low), verdict_number(v.high))
+                         : std::string(" (no interval)"));
 }
 
 std::string says_text(const VerdictResult& v) {
   return v.spec.says + (v.scope.empty() ? "" : " [" + v.scope + "]");
 }
 
-// The distinct values of one resolved field over runs, sorted ("ef78a0a1cdb6, 4ac7727e1f0a").
+// The distinct values of one resolved field over runs, sorted, each passed through `shown`
+// ("ef78a0a1cdb6, 4ac7727e1f0a" with short_commit).
 std::string distinct(const std::vector<RunResult>& runs, const std::string& field,
-                     size_t width = std::string::npos) {
+                     std::string (*shown)(const std::string&) = nullptr) {
   std::set<std::string> values;
   for (const auto& run : runs) {
     const auto resolved = run.config.value("resolved", nlohmann::json::object());
     if (!resolved.contains(field)) continue;
     const auto& value = resolved[field];
-    std::string text = value.is_string() ? value.get<std::string>() : value.dump();
-    const bool dirty = text.size() > 6 && text.compare(text.size() - 6, 6, "-dirty") == 0;
-    if (width != std::string::npos && text.size() > width) {
-      text = text.substr(0, width) + (dirty ? "-dirty" : "");
-    }
-    values.insert(text);
+    const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+    values.insert(shown ? shown(text) : text);
   }
   return values.empty() ? "unrecorded" : join({values.begin(), values.end()});
 }
@@ -142,14 +134,13 @@ VerdictBlock verdict_block(const fs::path& base_dir, const std::string& dir_text
   }
   if (!notes.empty()) out += "\n" + notes;
 
-  std::set<std::pair<double, std::string>> seeds;  // in numeric order: 2 before 10
+  std::set<std::tuple<int, double, std::string>> seeds;  // numeric order: 2 before 10
   for (const auto& run : runs.finished) {
     const auto seed = run.config.value("seed", nlohmann::json());
-    const std::string text = seed.is_string() ? seed.get<std::string>() : seed.dump();
-    seeds.emplace(std::strtod(text.c_str(), nullptr), text);
+    seeds.insert(value_order_key(seed.is_string() ? seed.get<std::string>() : seed.dump()));
   }
   std::vector<std::string> seed_texts;
-  for (const auto& seed : seeds) seed_texts.push_back(seed.second);
+  for (const auto& seed : seeds) seed_texts.push_back(std::get<2>(seed));
   out += fmt::format("\n**Runs.** {} finished runs of the current grid (seeds {})",
                      runs.finished.size(), join(seed_texts));
   if (runs.diverged.empty() && runs.apart.empty()) {
@@ -174,8 +165,9 @@ VerdictBlock verdict_block(const fs::path& base_dir, const std::string& dir_text
   out += fmt::format(
       "Made by actlab {} with LibTorch {} on {} ({} thread(s) per run); {} training images, {} "
       "epoch(s) per run.\n",
-      distinct(all, "git_commit", 12), distinct(all, "libtorch_version"), distinct(all, "device"),
-      distinct(all, "threads"), distinct(all, "train_images"), distinct_config(all, "epochs"));
+      distinct(all, "git_commit", short_commit), distinct(all, "libtorch_version"),
+      distinct(all, "device"), distinct(all, "threads"), distinct(all, "train_images"),
+      distinct_config(all, "epochs"));
   out += fmt::format(
       "Reproduce: `actlab run experiments/{0}.toml --profile standard -j 2 --out {1}` (resumes "
       "and skips finished runs), then `actlab verdict {1}`; figures: `actlab report`.\n",
