@@ -12,12 +12,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 setup
 cd "$ACTLAB_ROOT"  # relative paths: the committed records and report name no machine's folders
 
-# RESULTS.md's section order; the report numbers its figures in this order.
-all=(vanishing_gradient_depth relu_vs_tanh_speed quickstart zero_centering dead_relu_lr_bias
-  dead_late_units sparsity activations_blow_up batchnorm_rescues_sigmoid residual_rescue
-  gradient_clipping scaled_sigmoid lr_sensitivity activation_cost)
+# RESULTS.md's blocks, in its order: the report numbers its figures in this order, and the
+# document links them by number.
+mapfile -t all < <(sed -n 's|^<!-- actlab verdicts results/standard/\([^ ]*\) -->$|\1|p' RESULTS.md)
 [ "$(ls experiments/*.toml | wc -l)" = "${#all[@]}" ] ||
-  die "scripts/standard.sh lists ${#all[@]} experiments but experiments/ has another number: add the new file to its list"
+  die "RESULTS.md has ${#all[@]} verdicts blocks but experiments/ has another number of files: add a section with <!-- actlab verdicts results/standard/<name> --> for the new one"
 chosen=("$@")
 [ ${#chosen[@]} -gt 0 ] || chosen=("${all[@]}")
 actlab="$ACTLAB_BUILD_DIR/actlab"
