@@ -10,6 +10,8 @@ export ACTLAB_DATA
 ACTLAB_PACKAGES=(build-essential cmake ninja-build git ca-certificates curl
   libtorch-dev libopencv-dev libfmt-dev libcli11-dev nlohmann-json3-dev catch2
   libtomlplusplus-dev libsqlite3-dev sqlite3 python3 python3-pip
+  libboost-dev  # Boost.Math: the verdicts' t, hypergeometric and beta distributions
+  python3-scipy  # the statistics_equal_scipy test recomputes the verdicts' reference numbers
   python3-matplotlib chromium  # `actlab report` draws with matplotlib; its test opens chromium
   slurm-wlm munge  # the `slurm` test starts its own one-node Slurm (7 packages, 3.6 MB)
   python3-venv  # the LibTorch 2.x build's virtual environment (torch2_venv)

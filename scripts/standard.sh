@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # RESULTS.md from scratch or where it stopped: set up what is missing, run every experiment's
-# standard profile (3 seeds; resumes: finished runs are kept, a killed run continues from its
+# standard profile (5 seeds; resumes: finished runs are kept, a killed run continues from its
 # checkpoint) into results/standard/<experiment>/, then the compact report
 # (results/standard/report/) and the blocks of RESULTS.md that actlab writes (`actlab results`).
-# About 2.5 hours on 2 CPU cores in all (measured 2026-11-24: 2 h 23 min, partly beside builds
-# and CI; each file's [standard] budget says its share).
+# Measured 2026-11-24 with 3 seeds: 2 h 23 min on 2 CPU cores, partly beside builds and CI; each
+# file's [standard] budget says its share (5 seeds: about 5/3 of that).
 # Usage: bash scripts/standard.sh [experiment ...]   (default: all, in RESULTS.md's order)
+#        bash scripts/standard.sh --report-only       (no runs: the report and RESULTS.md's tables
+#                                                      from the committed records, ~2 minutes)
 # Jobs at a time: ACTLAB_JOBS (default 2: one thread per run on 2 cores).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -19,6 +21,7 @@ mapfile -t all < <(sed -n 's|^<!-- actlab verdicts results/standard/\([^ ]*\) --
   die "RESULTS.md has ${#all[@]} verdicts blocks but experiments/ has another number of files: add a section with <!-- actlab verdicts results/standard/<name> --> for the new one"
 chosen=("$@")
 [ ${#chosen[@]} -gt 0 ] || chosen=("${all[@]}")
+[ "${1:-}" = --report-only ] && chosen=()
 actlab="$ACTLAB_BUILD_DIR/actlab"
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 for experiment in "${chosen[@]}"; do

@@ -426,7 +426,10 @@ expect = "difference >= 0"
   // The verdict table, with the sweep's verdict and an outcome.
   CHECK_THAT(dom.output, Catch::Contains("class=\"verdicts\"") &&
                              Catch::Contains("sigmoid's final training error is at least relu's"));
-  CHECK(std::regex_search(dom.output, std::regex("<b>(HOLDS|FAILS|INCONCLUSIVE)</b>")));
+  // (At 2 epochs on few images either net may still be at chance: NOT TRAINED is an outcome.)
+  CHECK(std::regex_search(dom.output,
+                          std::regex("<b>(HOLDS|FAILS|INCONCLUSIVE|NOT TRAINED)</b>")));
+  CHECK_THAT(dom.output, Catch::Contains("a: values by seed") && Catch::Contains("p (Holm)"));
 
   // The screenshot is not blank: a drawn page has many colours, a blank one a single colour.
   const auto shot = dir / "page.png";

@@ -91,15 +91,24 @@ VerdictResult verdict_of(const TempDir& dir) {
 
 }  // namespace
 
-TEST_CASE("a verdict holds, fails or straddles as its interval says", "[unit][harness][verdict]") {
+TEST_CASE("a verdict holds, fails or straddles as its paired t test says",
+          "[unit][harness][verdict]") {
   SECTION("holds: tanh about 2x relu, little spread") {
     const auto v = verdict_of(make_sweep({1.0, 1.1, 0.9}, {2.0, 2.1, 1.9}));
     CHECK(v.outcome == "HOLDS");
-    CHECK(v.mean_a == Approx(2.0));
-    CHECK(v.mean_b == Approx(1.0));
-    CHECK(v.effect == Approx(2.0));
+    CHECK(v.a.mean == Approx(2.0));
+    CHECK(v.b.mean == Approx(1.0));
+    CHECK(v.a.seeds == std::vector<std::string>{"0", "1", "2"});
+    CHECK(v.a.values == std::vector<double>{2.0, 2.1, 1.9});
+    CHECK(v.test == "paired t on log values, 3 pairs by seed");
+    CHECK(v.estimand == "ratio of geometric means");
+    // exp(mean of log(2/1), log(2.1/1.1), log(1.9/0.9)), by hand.
+    CHECK(v.effect ==
+          Approx(std::exp((std::log(2.0) + std::log(2.1 / 1.1) + std::log(1.9 / 0.9)) / 3)));
     CHECK(v.low > 1.5);
     CHECK(v.high < 2.5);
+    CHECK(v.p < 0.05);
+    CHECK(v.p_adjusted == Approx(v.p));  // a family of one
   }
   SECTION("fails: tanh as fast as relu") {
     const auto v = verdict_of(make_sweep({1.0, 1.1, 0.9}, {1.0, 1.05, 0.95}));
@@ -111,7 +120,7 @@ TEST_CASE("a verdict holds, fails or straddles as its interval says", "[unit][ha
     CHECK(v.outcome == "INCONCLUSIVE");
     CHECK(v.low < 1.5);
     CHECK(v.high > 1.5);
-    CHECK_THAT(v.note, Catch::Contains("straddles"));
+    CHECK_THAT(v.note, Catch::Contains("not significant: Holm-adjusted p"));
   }
 }
 
@@ -127,15 +136,18 @@ TEST_CASE("one seed is inconclusive by construction, yet prints its numbers",
   CHECK(v.outcome == "INCONCLUSIVE");
   CHECK(v.effect == Approx(3.0));
   CHECK_FALSE(v.has_interval);
+  CHECK_FALSE(v.tested);
   const std::string table = verdict_table({v});
-  CHECK_THAT(table, Catch::Contains("ratio = 3") && Catch::Contains("n=1"));
+  CHECK_THAT(table, Catch::Contains("ratio of means 3 (no interval)") &&
+                        Catch::Contains("seeds 0: 3; mean 3, SD 0, n=1") &&
+                        Catch::Contains("fewer than 2 runs"));
 }
 
 TEST_CASE("the bootstrap interval is seeded, ordered and covers the effect",
           "[unit][harness][verdict]") {
   const std::vector<double> a = {2.0, 2.2, 1.8, 2.1}, b = {1.0, 1.1, 0.9};
-  const auto first = bootstrap_interval(a, b, "difference", 7);
-  const auto again = bootstrap_interval(a, b, "difference", 7);
+  const auto first = bootstrap_test(a, b, /*ratio=*/false, 0, 7);
+  const auto again = bootstrap_test(a, b, /*ratio=*/false, 0, 7);
   CHECK(first.low == again.low);
   CHECK(first.high == again.high);
   CHECK(first.low < 1.025);
@@ -143,7 +155,7 @@ TEST_CASE("the bootstrap interval is seeded, ordered and covers the effect",
   CHECK(first.low > 0.7);  // resampled means stay within the data's range
   CHECK(first.high < 1.4);
   // Identical groups of constants: a degenerate interval at the effect.
-  const auto flat = bootstrap_interval({2, 2, 2}, {1, 1, 1}, "ratio", 1);
+  const auto flat = bootstrap_test({2, 2, 2}, {1, 1, 1}, /*ratio=*/true, 1, 1);
   CHECK(flat.low == Approx(2.0));
   CHECK(flat.high == Approx(2.0));
 }
@@ -176,7 +188,10 @@ TEST_CASE("tables average neither killed nor stale runs and list both",
   CHECK_THAT(printed.output, Catch::Contains("not recorded"));
   const auto verdict = run_actlab(fmt::format("verdict '{}'", sweep.string()));
   CHECK(verdict.exit_code == 0);
-  CHECK_THAT(verdict.output, Catch::Contains("HOLDS") && Catch::Contains("95% CI"));
+  // relu has 2 finished seeds, tanh 3: no pairing, Welch's t on the log values.
+  CHECK_THAT(verdict.output, Catch::Contains("Welch's t on log values") &&
+                                 Catch::Contains("95% CI") &&
+                                 Catch::Contains("seeds 1 2: 1.1 0.9"));
   CHECK(std::filesystem::exists(sweep / "verdicts.json"));
 }
 
@@ -267,7 +282,7 @@ activation = ["relu", "leaky_relu", "leaky_relu:slope=0.01"]
 
 TEST_CASE("a ratio whose resampled denominator can be 0 gets no interval",
           "[unit][harness][verdict]") {
-  const auto interval = bootstrap_interval({1, 2, 3}, {0, 0, 1}, "ratio", 3);
+  const auto interval = bootstrap_test({1, 2, 3}, {0, 0, 1}, /*ratio=*/true, 1, 3);
   CHECK(std::isnan(interval.low));
   CHECK(std::isnan(interval.high));
 }
@@ -388,9 +403,12 @@ TEST_CASE("RESULTS.md blocks are written from the records and a changed number i
   CHECK_THAT(first.text, Catch::StartsWith(prose) && Catch::EndsWith("Plain reading, kept.\n"));
   // The summary row and the section's row: outcome, means (n) and the ratio of 2 with its interval.
   CHECK_THAT(first.text, Catch::Contains("| `speed` | tanh needs at least 1.5x relu's epochs | "
-                                         "ratio >= 1.5 | **HOLDS** | ratio 2 ["));
-  CHECK_THAT(first.text,
-             Catch::Contains("| activation=tanh: 2 (n=3) | activation=relu: 1 (n=3) |"));
+                                         "ratio >= 1.5 | **HOLDS** | ratio of geometric means "
+                                         "2.005 [95% CI "));
+  CHECK_THAT(first.text, Catch::Contains("| activation=tanh: seeds 0 1 2: 2 2.1 1.9; mean 2, SD "
+                                         "0.1, n=3 | activation=relu: seeds 0 1 2: 1 1.1 0.9; "
+                                         "mean 1, SD 0.1, n=3 |"));
+  CHECK_THAT(first.text, Catch::Contains("| paired t on log values, 3 pairs by seed |"));
   CHECK_THAT(first.text, Catch::Contains("6 finished runs of the current grid"));
   CHECK_THAT(first.text, Catch::Contains("actlab run experiments/speed.toml --profile standard"));
   CHECK_FALSE(Catch::contains(first.text, "stale text"));
@@ -402,9 +420,9 @@ TEST_CASE("RESULTS.md blocks are written from the records and a changed number i
   }
   SECTION("a number typed by hand into a block is named, and `actlab results --check` fails") {
     std::string edited = first.text;
-    const auto at = edited.find("activation=tanh: 2 (n=3)");
+    const auto at = edited.find("mean 2, SD 0.1");
     REQUIRE(at != std::string::npos);
-    edited.replace(at, 24, "activation=tanh: 6 (n=3)");
+    edited.replace(at, 14, "mean 6, SD 0.1");
     CHECK(regenerate_results_document(edited, dir.path()).changed ==
           std::vector<std::string>{"verdicts sweep"});
     write_text(dir / "RESULTS.md", edited);

@@ -10,6 +10,7 @@
 
 #include "src/core/error.h"
 #include "src/core/spec.h"
+#include "src/harness/experiment_reading.h"
 #include "src/harness/statistics.h"
 #include "src/train/convergence.h"
 #include "src/train/train_options.h"
@@ -17,6 +18,7 @@
 namespace actlab {
 
 namespace fs = std::filesystem;
+using namespace experiment_reading;
 
 namespace {
 
@@ -27,6 +29,10 @@ std::string dashed(std::string key) {
   std::replace(key.begin(), key.end(), '_', '-');
   return "--" + key;
 }
+
+}  // namespace
+
+namespace experiment_reading {
 
 int line_of(const toml::node& node) {
   return static_cast<int>(node.source().begin.line);
@@ -43,6 +49,10 @@ std::string value_text(const Experiment& e, const toml::node& node, const std::s
   if (node.is_floating_point()) return format_number(*node.value<double>());
   fail(e, line_of(node), fmt::format("'{}' must be a string, number or boolean", key));
 }
+
+}  // namespace experiment_reading
+
+namespace {
 
 // Parses `arguments` into a fresh TrainConfig with the real `actlab train` options and, with
 // `resolve_all`, resolves it: exactly what the child process will do, minus loading data.
@@ -170,41 +180,6 @@ std::string folder_safe(const std::string& text) {
   return safe;
 }
 
-// A table's string-or-scalar values as (key, value text) pairs, canonical.
-std::vector<std::pair<std::string, std::string>> filter_of(const Experiment& e,
-                                                           const toml::table& table,
-                                                           const std::string& where,
-                                                           bool allow_arm_labels = false) {
-  std::vector<std::pair<std::string, std::string>> filter;
-  for (const auto& [key, node] : table) {
-    const std::string k(key.str());
-    static const std::vector<std::string> known = known_options();
-    auto is_axis = [&](const std::vector<Axis>& axes) {
-      return std::any_of(axes.begin(), axes.end(), [&](const Axis& a) { return a.key == k; });
-    };
-    bool axis = allow_arm_labels && is_axis(e.grid);
-    for (const auto& [name, profile] : e.profiles)
-      axis = axis || (allow_arm_labels && is_axis(profile.grid));
-    if (axis && std::find(known.begin(), known.end(), k) == known.end()) {
-      filter.emplace_back(k, value_text(e, node, k));  // an arm's label
-      continue;
-    }
-    if (std::find(known.begin(), known.end(), k) == known.end()) {
-      fail(e, line_of(node),
-           fmt::format("{} names '{}', which is no `actlab train` option or grid axis: use an "
-                       "option name with underscores (e.g. activation, batch_norm, lr)",
-                       where, k));
-    }
-    const std::string value = value_text(e, node, k);
-    try {
-      filter.emplace_back(k, canonical_option_value(k, value));
-    } catch (const Error& error) {
-      fail(e, line_of(node), fmt::format("{} {} = {}: {}", where, k, value, error.what()));
-    }
-  }
-  return filter;
-}
-
 Profile read_profile(const Experiment& e, const toml::table& table, const std::string& name) {
   Profile profile;
   profile.options = read_options(e, table, name, {"grid", "budget"});
@@ -216,88 +191,6 @@ Profile read_profile(const Experiment& e, const toml::table& table, const std::s
     profile.budget = *budget->value<std::string>();
   }
   return profile;
-}
-
-// "ratio >= 1.5" or "ratio between 0.8 and 1.25" -> effect, relation, threshold(s).
-void parse_expectation(const Experiment& e, int line, const std::string& text, VerdictSpec& v) {
-  std::istringstream in(text);
-  std::string effect, relation, first, word, second, rest;
-  in >> effect >> relation >> first;
-  if (relation == "between") in >> word >> second;
-  static const std::set<std::string> relations = {">", ">=", "<", "<=", "between"};
-  auto number = [](const std::string& token, double& out) {
-    try {
-      size_t used = 0;
-      out = std::stod(token, &used);
-      return used == token.size();
-    } catch (const std::exception&) {
-      return false;
-    }
-  };
-  const bool ok = (effect == "ratio" || effect == "difference") && relations.count(relation) &&
-                  number(first, v.threshold) &&
-                  (relation != "between" ||
-                   (word == "and" && number(second, v.upper) && v.threshold <= v.upper)) &&
-                  !(in >> rest);
-  if (!ok) {
-    fail(e, line,
-         fmt::format("expect = \"{}\" is not '<ratio|difference> <>|>=|<|<=> <number>' or "
-                     "'<ratio|difference> between <low> and <high>': write e.g. expect = "
-                     "\"ratio >= 1.5\" (mean of a / mean of b) or expect = \"difference > 0\" "
-                     "(mean of a - mean of b)",
-                     text));
-  }
-  v.effect = effect;
-  v.relation = relation;
-}
-
-VerdictSpec read_verdict(const Experiment& e, const toml::node& node) {
-  const int line = line_of(node);
-  const auto* table = node.as_table();
-  if (table == nullptr) fail(e, line, "[[verdict]] must be a table");
-  static const std::set<std::string> keys = {"says", "metric",          "a", "b", "expect",
-                                             "per",  "include_diverged"};
-  for (const auto& [key, value] : *table) {
-    if (!keys.count(std::string(key.str()))) {
-      fail(e, line_of(value),
-           fmt::format("unknown key '{}' in [[verdict]]: valid are says, metric, a, b, expect, "
-                       "per, include_diverged",
-                       key.str()));
-    }
-  }
-  VerdictSpec v;
-  v.line = line;
-  auto text = [&](const char* key) {
-    const auto* value = table->get(key);
-    if (value == nullptr || !value->is_string() || value->value<std::string>()->empty()) {
-      fail(e, line, fmt::format("[[verdict]] needs {} = \"...\" (a non-empty string)", key));
-    }
-    return *value->value<std::string>();
-  };
-  v.says = text("says");
-  v.metric = text("metric");
-  parse_expectation(e, line, text("expect"), v);
-  for (const char* side : {"a", "b"}) {
-    const auto* filter = (*table)[side].as_table();
-    if (filter == nullptr) {
-      fail(e, line,
-           fmt::format("[[verdict]] needs {} = {{ option = value }}: the runs of group {}", side,
-                       side));
-    }
-    (std::string(side) == "a" ? v.a : v.b) =
-        filter_of(e, *filter, fmt::format("[[verdict]] {}", side), /*allow_arm_labels=*/true);
-  }
-  if (const auto* per = (*table)["per"].as_array()) {
-    for (const auto& element : *per) {
-      if (!element.is_string()) fail(e, line, "[[verdict]] per must be a list of option names");
-      v.per.push_back(*element.value<std::string>());
-    }
-  }
-  if (const auto* flag = table->get("include_diverged")) {
-    if (!flag->is_boolean()) fail(e, line, "[[verdict]] include_diverged must be true or false");
-    v.include_diverged = *flag->value<bool>();
-  }
-  return v;
 }
 
 // A grid whose axis lists a value twice would launch the same run twice at once.
@@ -312,62 +205,6 @@ void check_distinct_values(const Experiment& e, const Axis& axis, const std::str
            fmt::format("[{}] {} lists {} twice (as {}): remove one, or the same run would be "
                        "launched twice",
                        table, axis.key, option.value, canonical));
-    }
-  }
-}
-
-// Every `when` of an override must name an option the sweep sets and a value it can take, so a
-// typo or a spec written differently ("leaky_relu" for "leaky_relu:slope=0.2") cannot silently
-// match nothing.
-// Every value each option (or arm axis) takes somewhere in the file, canonical.
-std::map<std::string, std::set<std::string>> values_taken(const Experiment& e) {
-  std::map<std::string, std::set<std::string>> takes;  // option -> canonical values
-  auto add_options = [&](const std::vector<OptionValue>& options) {
-    for (const auto& o : options) takes[o.key].insert(canonical_option_value(o.key, o.value));
-  };
-  auto add_axes = [&](const std::vector<Axis>& axes) {
-    for (const auto& axis : axes) {
-      if (axis.arms.empty()) add_options(axis.values);
-      for (const auto& arm : axis.arms) add_options(arm);
-      if (!axis.arms.empty()) {
-        for (const auto& label : axis.values) takes[axis.key].insert(label.value);
-      }
-    }
-  };
-  add_options(e.base);
-  add_axes(e.grid);
-  for (const auto& [name, profile] : e.profiles) {
-    add_options(profile.options);
-    add_axes(profile.grid);
-  }
-  for (const auto& override_entry : e.overrides) add_options(override_entry.set);
-  if (e.tune) add_options(e.tune->values);
-  return takes;
-}
-
-// A verdict whose group names a value no run has, or a `per` column the file never sets, would
-// only show as NO DATA after the whole sweep: refuse it before anything runs.
-void check_verdicts(const Experiment& e) {
-  const auto takes = values_taken(e);
-  for (const auto& v : e.verdicts) {
-    for (const auto* group : {&v.a, &v.b}) {
-      for (const auto& [key, value] : *group) {
-        auto it = takes.find(key);
-        if (it == takes.end() || !it->second.count(value)) {
-          std::vector<std::string> values;
-          if (it != takes.end()) values.assign(it->second.begin(), it->second.end());
-          fail(e, v.line,
-               fmt::format("verdict \"{}\": {} = {} matches no run: {}", v.says, key, value,
-                           values.empty() ? fmt::format("the file never sets '{}'", key)
-                                          : fmt::format("{} takes {}", key, join(values))));
-        }
-      }
-    }
-    for (const auto& key : v.per) {
-      if (!takes.count(key)) {
-        fail(e, v.line,
-             fmt::format("verdict \"{}\": per names '{}', which the file never sets", v.says, key));
-      }
     }
   }
 }
@@ -501,6 +338,66 @@ std::vector<RunSpec> tuning_runs(const Experiment& e, const std::string& profile
   return runs;
 }
 
+// A table's string-or-scalar values as (key, value text) pairs, canonical.
+std::vector<std::pair<std::string, std::string>> experiment_reading::filter_of(
+    const Experiment& e, const toml::table& table, const std::string& where,
+    bool allow_arm_labels) {
+  std::vector<std::pair<std::string, std::string>> filter;
+  for (const auto& [key, node] : table) {
+    const std::string k(key.str());
+    static const std::vector<std::string> known = known_options();
+    auto is_axis = [&](const std::vector<Axis>& axes) {
+      return std::any_of(axes.begin(), axes.end(), [&](const Axis& a) { return a.key == k; });
+    };
+    bool axis = allow_arm_labels && is_axis(e.grid);
+    for (const auto& [name, profile] : e.profiles)
+      axis = axis || (allow_arm_labels && is_axis(profile.grid));
+    if (axis && std::find(known.begin(), known.end(), k) == known.end()) {
+      filter.emplace_back(k, value_text(e, node, k));  // an arm's label
+      continue;
+    }
+    if (std::find(known.begin(), known.end(), k) == known.end()) {
+      fail(e, line_of(node),
+           fmt::format("{} names '{}', which is no `actlab train` option or grid axis: use an "
+                       "option name with underscores (e.g. activation, batch_norm, lr)",
+                       where, k));
+    }
+    const std::string value = value_text(e, node, k);
+    try {
+      filter.emplace_back(k, canonical_option_value(k, value));
+    } catch (const Error& error) {
+      fail(e, line_of(node), fmt::format("{} {} = {}: {}", where, k, value, error.what()));
+    }
+  }
+  return filter;
+}
+
+// Every value each option (or arm axis) takes somewhere in the file, canonical.
+std::map<std::string, std::set<std::string>> experiment_reading::values_taken(const Experiment& e) {
+  std::map<std::string, std::set<std::string>> takes;  // option -> canonical values
+  auto add_options = [&](const std::vector<OptionValue>& options) {
+    for (const auto& o : options) takes[o.key].insert(canonical_option_value(o.key, o.value));
+  };
+  auto add_axes = [&](const std::vector<Axis>& axes) {
+    for (const auto& axis : axes) {
+      if (axis.arms.empty()) add_options(axis.values);
+      for (const auto& arm : axis.arms) add_options(arm);
+      if (!axis.arms.empty()) {
+        for (const auto& label : axis.values) takes[axis.key].insert(label.value);
+      }
+    }
+  };
+  add_options(e.base);
+  add_axes(e.grid);
+  for (const auto& [name, profile] : e.profiles) {
+    add_options(profile.options);
+    add_axes(profile.grid);
+  }
+  for (const auto& override_entry : e.overrides) add_options(override_entry.set);
+  if (e.tune) add_options(e.tune->values);
+  return takes;
+}
+
 const std::vector<std::string>& profile_names() {
   static const std::vector<std::string> names = {"quick", "standard"};
   return names;
@@ -542,14 +439,14 @@ Experiment load_experiment(const fs::path& file) {
          fmt::format("syntax error: {}: fix the TOML (https://toml.io)", error.description()));
   }
   static const std::set<std::string> top_level = {
-      "name", "claim",    "source",  "regime", "control",  "budget",  "base",
-      "grid", "override", "targets", "quick",  "standard", "verdict", "tune"};
+      "name",     "claim",   "source", "regime",   "control", "budget", "base",         "grid",
+      "override", "targets", "quick",  "standard", "verdict", "tune",   "trained_below"};
   for (const auto& [key, node] : root) {
     if (!top_level.count(std::string(key.str()))) {
       fail(e, line_of(node),
            fmt::format("unknown key '{}': valid top-level keys are name, claim, source, "
                        "regime, control, budget, [base], [grid], [[override]], [targets], "
-                       "[quick], [standard], [[verdict]], [tune]",
+                       "[quick], [standard], [[verdict]], [tune], trained_below",
                        key.str()));
     }
   }
@@ -559,6 +456,15 @@ Experiment load_experiment(const fs::path& file) {
   e.regime = text_field(e, root, "regime", false);
   e.control = text_field(e, root, "control", false);
   e.budget = text_field(e, root, "budget", false);
+  if (const auto* trained = root.get("trained_below")) {
+    const auto value = trained->value<double>();
+    if (!value || !trained->is_number() || *value <= 0 || *value > 1) {
+      fail(e, line_of(*trained),
+           "trained_below must be a training error between 0 and 1 (default 0.85; chance on "
+           "CIFAR-10 is 0.9)");
+    }
+    e.trained_below = *value;
+  }
   if (const auto* base = root["base"].as_table()) e.base = read_options(e, *base, "base");
   if (const auto* grid = root["grid"].as_table()) e.grid = read_grid(e, *grid, "grid");
   if (const auto* overrides = root["override"].as_array()) {

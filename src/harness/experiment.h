@@ -45,9 +45,10 @@ struct Profile {
 
 // One declared verdict ([[verdict]]): the claim in a sentence, the metric (a results column or a
 // layer expression, see run_metric), the two groups compared (filters on config values), and the
-// expected relation of the effect: "ratio >= 1.5" (mean a / mean b), "difference > 0"
-// (mean a - mean b), or "ratio between 0.8 and 1.25" (an equivalence). `per` repeats the verdict
-// for each value of those columns.
+// expected relation of the effect: "ratio >= 1.5" (a / b), "difference > 0" (a - b): a test of
+// superiority; or "ratio between 0.8 and 1.25": a test of equivalence (two one-sided tests).
+// `per` repeats the verdict for each value of those columns. experiments/README.md says which
+// test each kind of verdict gets.
 struct VerdictSpec {
   std::string says;
   std::string metric;
@@ -57,7 +58,12 @@ struct VerdictSpec {
   double threshold = 0;
   double upper = 0;
   std::vector<std::string> per;
-  bool include_diverged = false;  // count diverged runs (e.g. for the metric `diverged`)
+  bool include_diverged = false;   // count diverged runs (e.g. for the metric `diverged`)
+  std::string pairing = "auto";    // "auto" (by seed when both groups have the same seeds),
+                                   // "seed" (required), "none"
+  std::string interval = "t";      // "t" | "bootstrap" (only with >= 10 runs a group)
+  bool expects_untrained = false;  // the claim is that a group does not train: exempt from the
+                                   // "did not train" outcome
   int line = 0;
 };
 
@@ -90,6 +96,9 @@ struct Experiment {
   std::string budget;                       // the full profile's budget
   std::map<std::string, Profile> profiles;  // "quick", "standard"
   std::vector<VerdictSpec> verdicts;
+  // A run trained when its final training error is below this (chance is 0.9 on CIFAR-10): a
+  // speed or accuracy verdict over a group with a run at or above it is NOT TRAINED.
+  double trained_below = 0.85;
   std::optional<Tune> tune;
 };
 

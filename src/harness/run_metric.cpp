@@ -98,7 +98,46 @@ MetricValue gradient_metric(const RunResult& run, const std::string& what) {
   return result;
 }
 
+// The censoring bound of a target column whose target the run never reached: how far the run
+// got, in the column's unit. Empty when `metric` is not such a column.
+std::optional<double> censored_length(const RunResult& run, const std::string& metric) {
+  if (!run.summary.contains("targets")) return std::nullopt;
+  for (const auto& target : run.summary["targets"]) {
+    if (target.value("reached", true)) continue;
+    const std::string prefix =
+        target.value("metric", "") + "_" + format_number(target.value("threshold", 0.0)) + "_";
+    if (metric.rfind(prefix, 0) != 0) continue;
+    const std::string unit = metric.substr(prefix.size());
+    const nlohmann::json last = run.epochs.empty() ? nlohmann::json::object() : run.epochs.back();
+    auto number = [](const nlohmann::json& object, const char* key) -> std::optional<double> {
+      const auto value = object.value(key, nlohmann::json());
+      return value.is_number() ? std::optional<double>(value.get<double>()) : std::nullopt;
+    };
+    if (unit == "epoch") return number(run.summary, "epochs_completed");
+    if (unit == "position") return number(last, "position");
+    if (unit == "step") return number(run.summary, "steps");
+    if (unit == "images") return number(last, "images_seen");
+    if (unit == "seconds") return number(run.summary, "total_seconds");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+bool measures_training(const std::string& metric) {
+  if (const auto slash = metric.find(" / "); slash != std::string::npos) {
+    return measures_training(metric.substr(0, slash)) ||
+           measures_training(metric.substr(slash + 3));
+  }
+  for (const char* word : {"error", "loss", "accuracy"}) {
+    if (metric.find(word) != std::string::npos) return true;
+  }
+  return metric.size() > 4 && metric.compare(metric.size() - 4, 4, "_auc") == 0;
+}
+
+bool is_rate_metric(const std::string& metric) {
+  return metric == "diverged";
+}
 
 MetricValue run_metric(const RunResult& run, const std::string& metric) {
   if (const auto slash = metric.find(" / "); slash != std::string::npos) {
@@ -112,7 +151,9 @@ MetricValue run_metric(const RunResult& run, const std::string& metric) {
   if (row.contains(metric)) {
     const auto& v = row[metric];
     if (v.is_boolean()) return {true, v.get<bool>() ? 1.0 : 0.0};
-    return {true, v.is_number() ? std::optional<double>(v.get<double>()) : std::nullopt};
+    if (v.is_number()) return {true, v.get<double>()};
+    if (const auto bound = censored_length(run, metric)) return {true, *bound, true};
+    return {true, std::nullopt};
   }
   const auto parts = split(metric, '.');
   if (parts.size() == 2 && parts[0] == "grad_norm") return gradient_metric(run, parts[1]);

@@ -10,7 +10,10 @@ namespace actlab {
 // One number of one run, as tables and verdicts use it.
 struct MetricValue {
   bool recorded = false;        // the run records this metric at all
-  std::optional<double> value;  // null when recorded but absent (a target never reached)
+  std::optional<double> value;  // null when recorded but absent
+  // A target never reached is right-censored: `value` is then the run's length in the metric's
+  // unit (epochs, position, steps, images, seconds), a lower bound of the true value.
+  bool censored = false;
 };
 
 // `metric` is one of:
@@ -22,6 +25,16 @@ struct MetricValue {
 //   norm over the run's steps (gradients.jsonl; per step with probe_per_step, else epoch maxima);
 // - "A / B", the ratio of two of the above (e.g. "grad_act_rms.first.init /
 // grad_act_rms.last.init").
+// A target column ("train_error_0.25_position") of a run that never reached the target comes back
+// censored at the run's length.
 MetricValue run_metric(const RunResult& run, const std::string& metric);
+
+// The speed or accuracy of training: an error, loss or accuracy column, a training-error area,
+// or the time to a target of one of them (either side of "A / B"). Verdicts over these compare
+// only groups that trained.
+bool measures_training(const std::string& metric);
+
+// A 0/1 outcome of each run ("diverged"): judged as a rate, by an exact test.
+bool is_rate_metric(const std::string& metric);
 
 }  // namespace actlab

@@ -3,22 +3,23 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
-#include <cstdlib>
 #include <map>
-#include <random>
 #include <set>
-#include <tuple>
 
 #include "src/core/error.h"
 #include "src/core/spec.h"
 #include "src/harness/run_metric.h"
-#include "src/harness/statistics.h"
+#include "src/harness/verdict_judges.h"
 
 namespace actlab {
 
 namespace {
+
+using namespace verdict_judges;
+
+// The family's level: HOLDS or FAILS need a Holm-adjusted p below it.
+constexpr double kAlpha = 0.05;
 
 // A run's value of `key`: its config.json field, else its grid value (an arm's label).
 std::string config_text(const RunResult& run, const std::string& key) {
@@ -38,17 +39,6 @@ bool matches(const RunResult& run, const std::vector<std::pair<std::string, std:
   return std::all_of(filter.begin(), filter.end(), [&](const auto& condition) {
     return same_option_value(condition.first, config_text(run, condition.first), condition.second);
   });
-}
-
-double effect_of(double a, double b, const std::string& effect) {
-  return effect == "ratio" ? a / b : a - b;
-}
-
-bool satisfies(double value, const std::string& relation, double threshold) {
-  if (relation == ">") return value > threshold;
-  if (relation == ">=") return value >= threshold;
-  if (relation == "<") return value < threshold;
-  return value <= threshold;
 }
 
 // A group must differ only in seed: averaging over another grid axis (two learning rates, say)
@@ -73,6 +63,47 @@ void check_not_pooled(const Experiment& e, const VerdictSpec& v, const std::stri
   }
 }
 
+// The group's runs in seed order (numbers by value), values read, missing ones counted.
+struct Collected {
+  VerdictGroup group;
+  int missing = 0, unrecorded = 0;
+  bool recorded = false;
+  std::vector<std::string> untrained;  // "seed 2: 0.899"
+};
+
+Collected collect(const Experiment& e, const VerdictSpec& spec,
+                  std::vector<const RunResult*> runs) {
+  std::stable_sort(runs.begin(), runs.end(), [](const RunResult* x, const RunResult* y) {
+    return value_order_key(config_text(*x, "seed")) < value_order_key(config_text(*y, "seed"));
+  });
+  Collected out;
+  const bool about_training = measures_training(spec.metric) && !spec.expects_untrained;
+  for (const auto* run : runs) {
+    const std::string seed = config_text(*run, "seed");
+    if (about_training) {
+      const auto error = run->summary.value("final_train_error", nlohmann::json());
+      if (error.is_number() && !(error.get<double>() < e.trained_below)) {
+        out.untrained.push_back(
+            fmt::format("seed {}: {}", seed, verdict_number(error.get<double>())));
+      }
+    }
+    const auto value = run_metric(*run, spec.metric);
+    out.recorded = out.recorded || value.recorded;
+    if (value.value && std::isfinite(*value.value)) {
+      out.group.seeds.push_back(seed);
+      out.group.values.push_back(*value.value);
+      out.group.censored.push_back(value.censored);
+    } else if (value.recorded) {
+      ++out.missing;  // not finite, or absent: never dropped silently
+    } else {
+      ++out.unrecorded;
+    }
+  }
+  out.group.mean = mean_of(out.group.values);
+  out.group.sd = sample_std(out.group.values);
+  return out;
+}
+
 VerdictResult evaluate_one(const Experiment& e, const VerdictSpec& spec, const std::string& scope,
                            const std::vector<const RunResult*>& pool) {
   VerdictResult result;
@@ -85,112 +116,91 @@ VerdictResult evaluate_one(const Experiment& e, const VerdictSpec& spec, const s
   }
   check_not_pooled(e, spec, "a", group_a);
   check_not_pooled(e, spec, "b", group_b);
-  std::vector<std::string> notes;
-  bool recorded = false;
-  auto values_of = [&](const std::vector<const RunResult*>& group, std::vector<double>& values,
-                       const char* side) {
-    int never = 0, unrecorded = 0;
-    for (const auto* run : group) {
-      const auto value = run_metric(*run, spec.metric);
-      recorded = recorded || value.recorded;
-      if (value.value && std::isfinite(*value.value)) {
-        values.push_back(*value.value);
-      } else if (value.recorded) {
-        ++never;
-      } else {
-        ++unrecorded;  // a run without the record: missing, never dropped silently
-      }
-    }
-    if (never > 0) {
-      notes.push_back(
-          fmt::format("{} of {} runs in {} have no value (never reached, or not "
-                      "finite)",
-                      never, group.size(), side));
-    }
-    if (unrecorded > 0) {
-      notes.push_back(
-          fmt::format("{} of {} runs in {} do not record it", unrecorded, group.size(), side));
-    }
-    return never + unrecorded;
-  };
-  const int missing = values_of(group_a, result.a, "a") + values_of(group_b, result.b, "b");
-  result.mean_a = mean_of(result.a);  // printed even when the other group has no value
-  result.mean_b = mean_of(result.b);
+  const Collected a = collect(e, spec, group_a), b = collect(e, spec, group_b);
+  result.a = a.group;
+  result.b = b.group;
   if (group_a.empty() || group_b.empty()) {
     result.outcome = "NO DATA";
     result.note = fmt::format("no finished run in group {}", group_a.empty() ? "a" : "b");
     return result;
   }
-  if (!recorded) {
+  if (!a.recorded && !b.recorded) {
     result.outcome = "NO DATA";
     result.note = fmt::format("no run records '{}'", spec.metric);
     return result;
   }
-  if (result.a.empty() || result.b.empty()) {
+  if (!a.untrained.empty() || !b.untrained.empty()) {
+    std::vector<std::string> parts;
+    for (const auto& [side, c, size] :
+         {std::tuple{"a", &a, group_a.size()}, std::tuple{"b", &b, group_b.size()}}) {
+      if (c->untrained.empty()) continue;
+      parts.push_back(fmt::format("{} ({}): {} of {} runs ended at training error {}", side,
+                                  describe_filter(side[0] == 'a' ? spec.a : spec.b),
+                                  c->untrained.size(), size, join(c->untrained)));
+    }
+    result.outcome = "NOT TRAINED";
+    result.note =
+        join(parts, "; ") + fmt::format(
+                                " (not below trained_below = {}): a speed or accuracy comparison "
+                                "needs nets that trained",
+                                format_number(e.trained_below));
+    return result;
+  }
+  std::vector<std::string> notes;
+  for (const auto& [side, c, size] :
+       {std::tuple{"a", &a, group_a.size()}, std::tuple{"b", &b, group_b.size()}}) {
+    if (c->missing > 0)
+      notes.push_back(
+          fmt::format("{} of {} runs in {} have no finite value", c->missing, size, side));
+    if (c->unrecorded > 0)
+      notes.push_back(
+          fmt::format("{} of {} runs in {} do not record it", c->unrecorded, size, side));
+  }
+  if (a.missing + a.unrecorded + b.missing + b.unrecorded > 0 || result.a.values.empty() ||
+      result.b.values.empty()) {
     result.outcome = "INCONCLUSIVE";
     result.note = join(notes, "; ");
     return result;
   }
-  result.effect = effect_of(result.mean_a, result.mean_b, spec.effect);
-  if (result.a.size() < 2 || result.b.size() < 2) {
-    notes.push_back("fewer than 2 runs (seeds) in a group: no interval");
+  if (is_rate_metric(spec.metric)) {
+    judge_rates(result);
+  } else if (result.a.censored_count() + result.b.censored_count() > 0) {
+    judge_censored(result);
   } else {
-    const auto interval =
-        bootstrap_interval(result.a, result.b, spec.effect, fnv1a(spec.says + "|" + scope));
-    result.low = interval.low;
-    result.high = interval.high;
-    result.has_interval = std::isfinite(result.low) && std::isfinite(result.high);
-    if (!result.has_interval) notes.push_back("the interval is not finite (a mean of 0 in b)");
+    judge_values(result, notes);
+    result.note = join(notes, "; ");
   }
-  if (missing > 0 || !result.has_interval) {
-    result.outcome = "INCONCLUSIVE";
-  } else {
-    if (spec.relation == "between") {
-      const bool inside = result.low >= spec.threshold && result.high <= spec.upper;
-      const bool outside = result.high < spec.threshold || result.low > spec.upper;
-      result.outcome = inside ? "HOLDS" : (outside ? "FAILS" : "INCONCLUSIVE");
-      if (result.outcome == "INCONCLUSIVE") notes.push_back("the interval straddles a bound");
-    } else {
-      const bool low_ok = satisfies(result.low, spec.relation, spec.threshold);
-      const bool high_ok = satisfies(result.high, spec.relation, spec.threshold);
-      result.outcome =
-          low_ok && high_ok ? "HOLDS" : (!low_ok && !high_ok ? "FAILS" : "INCONCLUSIVE");
-      if (result.outcome == "INCONCLUSIVE") notes.push_back("the interval straddles the threshold");
-    }
-  }
-  result.note = join(notes, "; ");
   return result;
+}
+
+// Holm's correction over the file's tested verdicts; the outcome follows the adjusted p.
+void correct_for_multiplicity(std::vector<VerdictResult>& results) {
+  std::vector<double> p;
+  for (const auto& r : results) {
+    if (r.tested) p.push_back(r.p);
+  }
+  const auto adjusted = holm_adjust(p);
+  size_t next = 0;
+  for (auto& r : results) {
+    if (!r.tested) continue;
+    r.p_adjusted = adjusted[next++];
+    r.family = static_cast<int>(p.size());
+    if (r.p_adjusted < kAlpha) {
+      r.outcome = r.claimed;
+      continue;
+    }
+    r.outcome = "INCONCLUSIVE";
+    const std::string why =
+        fmt::format("not significant: Holm-adjusted p = {} over {} test{}",
+                    verdict_number(r.p_adjusted), r.family, r.family == 1 ? "" : "s");
+    r.note = r.note.empty() ? why : r.note + "; " + why;
+  }
 }
 
 }  // namespace
 
-Interval bootstrap_interval(const std::vector<double>& a, const std::vector<double>& b,
-                            const std::string& effect, uint64_t seed, int resamples) {
-  // Indices from the generator's raw output (mt19937_64 is specified exactly by the standard;
-  // uniform_int_distribution is not), so the same records give the same interval with every
-  // standard library, and RESULTS.md's --check holds on every machine. The modulo bias is below
-  // 1e-17 for a handful of runs.
-  std::mt19937_64 generator(seed);
-  std::vector<double> effects;
-  effects.reserve(resamples);
-  for (int r = 0; r < resamples; ++r) {
-    double sum_a = 0, sum_b = 0;
-    for (size_t i = 0; i < a.size(); ++i) sum_a += a[generator() % a.size()];
-    for (size_t i = 0; i < b.size(); ++i) sum_b += b[generator() % b.size()];
-    const double value = effect_of(sum_a / a.size(), sum_b / b.size(), effect);
-    // A ratio over a resampled mean of 0 has no value: no interval rather than a wrong one.
-    if (!std::isfinite(value)) return {NAN, NAN};
-    effects.push_back(value);
-  }
-  std::sort(effects.begin(), effects.end());
-  auto quantile = [&](double q) {
-    const double position = q * (effects.size() - 1);
-    const size_t below = static_cast<size_t>(std::floor(position));
-    const size_t above = std::min(below + 1, effects.size() - 1);
-    const double weight = position - below;
-    return effects[below] * (1 - weight) + effects[above] * weight;
-  };
-  return {quantile(0.025), quantile(0.975)};
+size_t VerdictGroup::censored_count() const {
+  return static_cast<size_t>(std::count(censored.begin(), censored.end(), true));
 }
 
 std::vector<VerdictResult> evaluate_verdicts(const Experiment& experiment, const RunSet& runs) {
@@ -225,86 +235,11 @@ std::vector<VerdictResult> evaluate_verdicts(const Experiment& experiment, const
       for (const auto* run : pool) {
         if (matches(*run, scope)) in_scope.push_back(run);
       }
-      std::vector<std::string> label;
-      for (const auto& [key, value] : scope) label.push_back(key + "=" + value);
-      results.push_back(evaluate_one(experiment, spec, join(label, ","), in_scope));
+      results.push_back(evaluate_one(experiment, spec, describe_filter(scope), in_scope));
     }
   }
+  correct_for_multiplicity(results);
   return results;
-}
-
-std::tuple<int, double, std::string> value_order_key(const std::string& text) {
-  char* end = nullptr;
-  const double value = text.empty() || std::isspace(static_cast<unsigned char>(text[0]))
-                           ? 0.0
-                           : std::strtod(text.c_str(), &end);
-  const bool number = end != nullptr && *end == '\0' && std::isfinite(value);
-  return {number ? 0 : 1, number ? value : 0.0, text};
-}
-
-std::string describe_filter(const std::vector<std::pair<std::string, std::string>>& filter) {
-  std::vector<std::string> parts;
-  for (const auto& [key, value] : filter) parts.push_back(key + "=" + value);
-  return join(parts, ",");
-}
-
-std::string verdict_number(double value) {
-  return fmt::format("{:.4g}", value);
-}
-
-std::string expectation(const VerdictSpec& spec) {
-  if (spec.relation == "between") {
-    return fmt::format("{} between {} and {}", spec.effect, format_number(spec.threshold),
-                       format_number(spec.upper));
-  }
-  return fmt::format("{} {} {}", spec.effect, spec.relation, format_number(spec.threshold));
-}
-
-std::string verdict_table(const std::vector<VerdictResult>& verdicts) {
-  std::string text;
-  for (const auto& v : verdicts) {
-    text += fmt::format("{:<12} {}{}\n", v.outcome, v.spec.says,
-                        v.scope.empty() ? "" : fmt::format(" [{}]", v.scope));
-    text += fmt::format("             {}: a ({}) {} (n={}) vs b ({}) {} (n={})\n", v.spec.metric,
-                        describe_filter(v.spec.a), v.a.empty() ? "-" : verdict_number(v.mean_a),
-                        v.a.size(), describe_filter(v.spec.b),
-                        v.b.empty() ? "-" : verdict_number(v.mean_b), v.b.size());
-    if (!v.a.empty() && !v.b.empty()) {
-      text += fmt::format(
-          "             {} = {}{}; expected {}\n", v.spec.effect, verdict_number(v.effect),
-          v.has_interval
-              ? fmt::format(" [95% CI {}, {}]", verdict_number(v.low), verdict_number(v.high))
-              : "",
-          expectation(v.spec));
-    } else {
-      text += fmt::format("             expected {}\n", expectation(v.spec));
-    }
-    if (!v.note.empty()) text += fmt::format("             ({})\n", v.note);
-  }
-  return text;
-}
-
-nlohmann::json to_json(const VerdictResult& v) {
-  auto filter = [](const std::vector<std::pair<std::string, std::string>>& f) {
-    nlohmann::json object = nlohmann::json::object();
-    for (const auto& [key, value] : f) object[key] = value;
-    return object;
-  };
-  nlohmann::json json = {
-      {"says", v.spec.says},   {"scope", v.scope},      {"metric", v.spec.metric},
-      {"a", filter(v.spec.a)}, {"b", filter(v.spec.b)}, {"expect", expectation(v.spec)},
-      {"values_a", v.a},       {"values_b", v.b},       {"outcome", v.outcome},
-      {"note", v.note},        {"line", v.spec.line}};
-  auto optional_number = [](bool present, double value) {
-    return present && std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
-  };
-  const bool have_means = !v.a.empty() && !v.b.empty();
-  json["mean_a"] = optional_number(!v.a.empty(), v.mean_a);
-  json["mean_b"] = optional_number(!v.b.empty(), v.mean_b);
-  json["effect"] = optional_number(have_means, v.effect);
-  json["ci_low"] = optional_number(v.has_interval, v.low);
-  json["ci_high"] = optional_number(v.has_interval, v.high);
-  return json;
 }
 
 }  // namespace actlab

@@ -344,20 +344,19 @@ def verdict_table(source):
         return f'<p class="error">Verdicts not computed: {esc(source["verdict_error"])}</p>'
     rows = []
     for v in source["verdicts"]:
-        interval = ("" if v["ci_low"] is None
-                    else f" [{fmt(v['ci_low'], 3)}, {fmt(v['ci_high'], 3)}]")
+        shown = v["shown"]  # written by actlab's verdict engine: the words RESULTS.md shows
         rows.append(
             f"<tr class=\"{esc(v['outcome']).replace(' ', '-')}\"><td><b>{esc(v['outcome'])}</b></td>"
             f"<td>{esc(v['says'])}{' (' + esc(v['scope']) + ')' if v['scope'] else ''}</td>"
             f"<td><code>{esc(v['metric'])}</code></td>"
-            f"<td>{fmt(v['mean_a'])} (n={len(v['values_a'])})</td>"
-            f"<td>{fmt(v['mean_b'])} (n={len(v['values_b'])})</td>"
-            f"<td>{fmt(v['effect'], 3)}{interval}</td><td>{esc(v['expect'])}</td>"
-            f"<td>{esc(v['note'])}</td></tr>")
+            f"<td>{esc(shown['a'])}</td><td>{esc(shown['b'])}</td>"
+            f"<td>{esc(shown['effect'])}</td><td>{esc(shown['p'])}</td><td>{esc(v['test'])}</td>"
+            f"<td>{esc(v['expect'])}</td><td>{esc(v['note'])}</td></tr>")
     if not rows:
-        rows.append('<tr><td colspan="8">the experiment declares no verdict</td></tr>')
+        rows.append('<tr><td colspan="10">the experiment declares no verdict</td></tr>')
     return ('<table class="verdicts"><tr><th>outcome</th><th>claim</th><th>metric</th>'
-            '<th>mean a</th><th>mean b</th><th>effect [95% CI]</th><th>expected</th><th>note</th>'
+            '<th>a: values by seed</th><th>b: values by seed</th><th>effect [CI]</th>'
+            '<th>p (Holm)</th><th>test</th><th>expected</th><th>note</th>'
             "</tr>\n" + "\n".join(rows) + "</table>\n")
 
 
@@ -411,6 +410,7 @@ th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; vertic
 th { background: #f0f0f0; }
 tr.HOLDS td:first-child { background: #d8f0d8; } tr.FAILS td:first-child { background: #f6d6d6; }
 tr.INCONCLUSIVE td:first-child { background: #f6eecb; }
+tr.NOT-TRAINED td:first-child { background: #e4e4e4; }
 tr.apart, tr.diverged { background: #fbf3e6; }
 figure { margin: 1.5em 0; } figure img { max-width: 100%; border: 1px solid #eee; }
 figcaption { font-size: 0.85em; color: #444; max-width: 1100px; }

@@ -50,17 +50,8 @@ std::string paragraph(const std::string& text) {
 }
 
 std::string group(const std::vector<std::pair<std::string, std::string>>& filter,
-                  const std::vector<double>& values, double mean) {
-  return fmt::format("{}: {} (n={})", describe_filter(filter),
-                     values.empty() ? "-" : verdict_number(mean), values.size());
-}
-
-std::string effect_text(const VerdictResult& v) {
-  if (v.a.empty() || v.b.empty()) return "-";
-  return fmt::format("{} {}{}", v.spec.effect, verdict_number(v.effect),
-                     v.has_interval
-                         ? fmt::format(" [{}, {}]", verdict_number(v.low), verdict_number(v.high))
-                         : std::string(" (no interval)"));
+                  const VerdictGroup& values) {
+  return fmt::format("{}: {}", describe_filter(filter), group_text(values));
 }
 
 std::string says_text(const VerdictResult& v) {
@@ -123,13 +114,14 @@ VerdictBlock verdict_block(const fs::path& base_dir, const std::string& dir_text
                      paragraph(experiment.source));
   out += fmt::format("**Regime.** {}\n\n**Control.** {}\n\n", paragraph(experiment.regime),
                      paragraph(experiment.control));
-  out += "| Outcome | Verdict | a | b | Effect [95% CI] | Expected |\n";
-  out += "|---|---|---|---|---|---|\n";
+  out += "| Outcome | Verdict | a | b | Effect [CI] | p (Holm) | Test | Expected |\n";
+  out += "|---|---|---|---|---|---|---|---|\n";
   std::string notes;
   for (const auto& v : block.verdicts) {
-    out += fmt::format("| **{}** | {} | {} | {} | {} | {} |\n", v.outcome, cell(says_text(v)),
-                       cell(group(v.spec.a, v.a, v.mean_a)), cell(group(v.spec.b, v.b, v.mean_b)),
-                       cell(effect_text(v)), cell(expectation(v.spec)));
+    out +=
+        fmt::format("| **{}** | {} | {} | {} | {} | {} | {} | {} |\n", v.outcome,
+                    cell(says_text(v)), cell(group(v.spec.a, v.a)), cell(group(v.spec.b, v.b)),
+                    cell(effect_text(v)), cell(p_text(v)), cell(v.test), cell(expectation(v.spec)));
     if (!v.note.empty()) notes += fmt::format("- *{}*: {}\n", says_text(v), v.note);
   }
   if (!notes.empty()) out += "\n" + notes;
@@ -177,11 +169,13 @@ VerdictBlock verdict_block(const fs::path& base_dir, const std::string& dir_text
 
 std::string summary_block(const std::vector<VerdictBlock>& blocks) {
   std::string out =
-      "| Experiment | Verdict | Expected | Outcome | Effect [95% CI] |\n|---|---|---|---|---|\n";
+      "| Experiment | Verdict | Expected | Outcome | Effect [CI] | p (Holm) |\n"
+      "|---|---|---|---|---|---|\n";
   for (const auto& block : blocks) {
     for (const auto& v : block.verdicts) {
-      out += fmt::format("| `{}` | {} | {} | **{}** | {} |\n", block.experiment, cell(says_text(v)),
-                         cell(expectation(v.spec)), v.outcome, cell(effect_text(v)));
+      out += fmt::format("| `{}` | {} | {} | **{}** | {} | {} |\n", block.experiment,
+                         cell(says_text(v)), cell(expectation(v.spec)), v.outcome,
+                         cell(effect_text(v)), cell(p_text(v)));
     }
   }
   return out;

@@ -1,0 +1,158 @@
+// [[verdict]] tables of an experiment file: the claim, the metric, the groups and the test.
+#include <fmt/format.h>
+
+#include <set>
+#include <sstream>
+
+#include "src/core/error.h"
+#include "src/core/spec.h"
+#include "src/harness/experiment_reading.h"
+
+namespace actlab::experiment_reading {
+
+namespace {
+
+// "ratio >= 1.5" or "ratio between 0.8 and 1.25" -> effect, relation, threshold(s).
+void parse_expectation(const Experiment& e, int line, const std::string& text, VerdictSpec& v) {
+  std::istringstream in(text);
+  std::string effect, relation, first, word, second, rest;
+  in >> effect >> relation >> first;
+  if (relation == "between") in >> word >> second;
+  static const std::set<std::string> relations = {">", ">=", "<", "<=", "between"};
+  auto number = [](const std::string& token, double& out) {
+    try {
+      size_t used = 0;
+      out = std::stod(token, &used);
+      return used == token.size();
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  const bool ok = (effect == "ratio" || effect == "difference") && relations.count(relation) &&
+                  number(first, v.threshold) &&
+                  (relation != "between" ||
+                   (word == "and" && number(second, v.upper) && v.threshold < v.upper)) &&
+                  !(in >> rest);
+  if (!ok) {
+    fail(e, line,
+         fmt::format("expect = \"{}\" is not '<ratio|difference> <>|>=|<|<=> <number>' or "
+                     "'<ratio|difference> between <low> and <high>' (low < high): write e.g. "
+                     "expect = \"ratio >= 1.5\" (a / b) or expect = \"difference > 0\" (a - b)",
+                     text));
+  }
+  if (effect == "ratio" && (v.threshold <= 0 || (relation == "between" && v.upper <= 0))) {
+    fail(e, line,
+         fmt::format("expect = \"{}\": a ratio is judged on the log scale, so its bounds must be "
+                     "positive",
+                     text));
+  }
+  v.effect = effect;
+  v.relation = relation;
+}
+
+std::string choice(const Experiment& e, const toml::table& table, const char* key,
+                   const std::set<std::string>& allowed, const std::string& fallback) {
+  const auto* node = table.get(key);
+  if (node == nullptr) return fallback;
+  const auto value = node->value<std::string>();
+  if (!node->is_string() || !allowed.count(*value)) {
+    fail(e, line_of(*node),
+         fmt::format("[[verdict]] {} must be one of {}", key,
+                     join(std::vector<std::string>(allowed.begin(), allowed.end()))));
+  }
+  return *value;
+}
+
+}  // namespace
+
+VerdictSpec read_verdict(const Experiment& e, const toml::node& node) {
+  const int line = line_of(node);
+  const auto* table = node.as_table();
+  if (table == nullptr) fail(e, line, "[[verdict]] must be a table");
+  static const std::set<std::string> keys = {"says",
+                                             "metric",
+                                             "a",
+                                             "b",
+                                             "expect",
+                                             "per",
+                                             "pairing",
+                                             "interval",
+                                             "include_diverged",
+                                             "expects_untrained"};
+  for (const auto& [key, value] : *table) {
+    if (!keys.count(std::string(key.str()))) {
+      fail(e, line_of(value),
+           fmt::format("unknown key '{}' in [[verdict]]: valid are {}", key.str(),
+                       join(std::vector<std::string>(keys.begin(), keys.end()))));
+    }
+  }
+  VerdictSpec v;
+  v.line = line;
+  auto text = [&](const char* key) {
+    const auto* value = table->get(key);
+    if (value == nullptr || !value->is_string() || value->value<std::string>()->empty()) {
+      fail(e, line, fmt::format("[[verdict]] needs {} = \"...\" (a non-empty string)", key));
+    }
+    return *value->value<std::string>();
+  };
+  v.says = text("says");
+  v.metric = text("metric");
+  parse_expectation(e, line, text("expect"), v);
+  for (const char* side : {"a", "b"}) {
+    const auto* filter = (*table)[side].as_table();
+    if (filter == nullptr) {
+      fail(e, line,
+           fmt::format("[[verdict]] needs {} = {{ option = value }}: the runs of group {}", side,
+                       side));
+    }
+    (std::string(side) == "a" ? v.a : v.b) =
+        filter_of(e, *filter, fmt::format("[[verdict]] {}", side), /*allow_arm_labels=*/true);
+  }
+  if (const auto* per = (*table)["per"].as_array()) {
+    for (const auto& element : *per) {
+      if (!element.is_string()) fail(e, line, "[[verdict]] per must be a list of option names");
+      v.per.push_back(*element.value<std::string>());
+    }
+  }
+  for (auto [key, flag] : {std::pair{"include_diverged", &v.include_diverged},
+                           std::pair{"expects_untrained", &v.expects_untrained}}) {
+    if (const auto* node_value = table->get(key)) {
+      if (!node_value->is_boolean()) {
+        fail(e, line_of(*node_value), fmt::format("[[verdict]] {} must be true or false", key));
+      }
+      *flag = *node_value->value<bool>();
+    }
+  }
+  v.pairing = choice(e, *table, "pairing", {"auto", "seed", "none"}, "auto");
+  v.interval = choice(e, *table, "interval", {"t", "bootstrap"}, "t");
+  return v;
+}
+
+// A verdict whose group names a value no run has, or a `per` column the file never sets, would
+// only show as NO DATA after the whole sweep: refuse it before anything runs.
+void check_verdicts(const Experiment& e) {
+  const auto takes = values_taken(e);
+  for (const auto& v : e.verdicts) {
+    for (const auto* group : {&v.a, &v.b}) {
+      for (const auto& [key, value] : *group) {
+        auto it = takes.find(key);
+        if (it == takes.end() || !it->second.count(value)) {
+          std::vector<std::string> values;
+          if (it != takes.end()) values.assign(it->second.begin(), it->second.end());
+          fail(e, v.line,
+               fmt::format("verdict \"{}\": {} = {} matches no run: {}", v.says, key, value,
+                           values.empty() ? fmt::format("the file never sets '{}'", key)
+                                          : fmt::format("{} takes {}", key, join(values))));
+        }
+      }
+    }
+    for (const auto& key : v.per) {
+      if (!takes.count(key)) {
+        fail(e, v.line,
+             fmt::format("verdict \"{}\": per names '{}', which the file never sets", v.says, key));
+      }
+    }
+  }
+}
+
+}  // namespace actlab::experiment_reading
