@@ -274,10 +274,27 @@ activation = ["relu", "leaky_relu", "leaky_relu:slope=0.01"]
       "[[verdict]]\nsays = \"x\"\nmetric = \"best_test_error\"\na = { activation = \"relu\" "
       "}\nb = { activation = \"tanh\" }\nexpect = \"ratio > 1\"\n";
   CHECK_THROWS_WITH(load(verdict), Catch::Contains("activation = tanh matches no run"));
-  CHECK_THROWS_WITH(load("[[verdict]]\nsays = \"x\"\nmetric = \"m\"\na = { activation = "
-                         "\"relu\" }\nb = { activation = \"leaky_relu\" }\nexpect = \"ratio "
-                         "> 1\"\nper = [\"depht\"]\n"),
+  CHECK_THROWS_WITH(load("[[verdict]]\nsays = \"x\"\nmetric = \"best_test_error\"\na = { "
+                         "activation = \"relu\" }\nb = { activation = \"leaky_relu\" }\nexpect = "
+                         "\"ratio > 1\"\nper = [\"depht\"]\n"),
                     Catch::Contains("per names 'depht'"));
+  // A misspelt metric is a FILE:LINE error listing what is valid, before anything runs.
+  const std::string groups =
+      "a = { activation = \"relu\" }\nb = { activation = \"leaky_relu\" }\nexpect = \"ratio > "
+      "1\"\n";
+  CHECK_THROWS_WITH(load("[[verdict]]\nsays = \"x\"\nmetric = \"best_tset_error\"\n" + groups),
+                    Catch::Contains("e.toml:7: verdict \"x\": unknown metric 'best_tset_error'") &&
+                        Catch::Contains("best_test_error") && Catch::Contains("grad_act_rms"));
+  CHECK_THROWS_WITH(
+      load("[[verdict]]\nsays = \"x\"\nmetric = \"grad_act_rms.first.end\"\n" + groups),
+      Catch::Contains("the time must be init, final or epochN"));
+  CHECK_THROWS_WITH(
+      load("[[verdict]]\nsays = \"x\"\nmetric = \"train_error_0.3_epoch\"\n" + groups),
+      Catch::Contains("unknown metric 'train_error_0.3_epoch'"));  // no such target
+  CHECK_NOTHROW(
+      load("[[verdict]]\nsays = \"x\"\nmetric = \"train_weight_grad_norm.first.final / "
+           "grad_act_rms.last.init\"\n" +
+           groups));
 }
 
 TEST_CASE("a ratio whose resampled denominator can be 0 gets no interval",

@@ -201,6 +201,61 @@ expect = "ratio between 0.9 and 1.1"
   CHECK(verdicts_of(band, spread).at(0).outcome == "INCONCLUSIVE");
 }
 
+TEST_CASE("values without spread are not tested; diverged runs left out are named",
+          "[unit][harness][verdict]") {
+  // A fraction stuck at its bound in every run: the t statistic is undefined.
+  const auto flat = [](const std::string& activation, int seed) {
+    auto s = completed(0.3, activation == "tanh" ? 1.0 : 1.0);
+    if (activation == "relu" && seed == 4) s["status"] = "diverged";
+    return s;
+  };
+  const auto v = verdicts_of(kAucVerdict, flat).at(0);
+  CHECK(v.outcome == "INCONCLUSIVE");
+  CHECK_FALSE(v.tested);
+  CHECK_THAT(v.note, Catch::Contains("1 diverged run in b left out (seed 4)") &&
+                         Catch::Contains("no spread, no test"));
+}
+
+TEST_CASE("a test that cannot reach significance is left out of the correction (Tarone)",
+          "[unit][harness][verdict]") {
+  // One seed a group: the rank test of a censored verdict can give p = 2 / C(2, 1) = 1 at best
+  // (three seeds: 0.1). It is reported, and does not dilute the t test beside it.
+  const auto runs = [](const std::string& activation, int seed) {
+    const double noise[] = {0.02, -0.03, 0.05, -0.06, 0.01};
+    auto s = completed(0.3, activation == "tanh" ? 1.06 + noise[seed] : 1.0);
+    const bool reached = activation == "relu";
+    s["targets"] = {{{"metric", "train_error"},
+                     {"threshold", 0.25},
+                     {"reached", reached},
+                     {"epoch", reached ? nlohmann::json(5) : nlohmann::json()},
+                     {"position", nullptr},
+                     {"step", nullptr},
+                     {"images_seen", nullptr},
+                     {"seconds", nullptr}}};
+    return s;
+  };
+  const auto verdicts = verdicts_of(R"([[verdict]]
+says = "tanh's area is larger"
+metric = "train_error_auc"
+a = { activation = "tanh" }
+b = { activation = "relu" }
+expect = "difference > 0"
+
+[[verdict]]
+says = "relu reaches 25% sooner, on one seed"
+metric = "train_error_0.25_epoch"
+a = { activation = "tanh", seed = 0 }
+b = { activation = "relu", seed = 0 }
+expect = "ratio > 1.05"
+)",
+                                    runs);
+  CHECK(verdicts.at(0).family == 1);
+  CHECK(verdicts.at(0).outcome == "HOLDS");  // p = 0.0398 alone, not 2 x 0.0398
+  CHECK(verdicts.at(1).outcome == "INCONCLUSIVE");
+  CHECK_THAT(verdicts.at(1).note,
+             Catch::Contains("cannot reach significance (smallest possible p 1)"));
+}
+
 TEST_CASE("Holm's correction runs over the file's verdicts", "[unit][harness][verdict]") {
   // Paired differences 0.08, 0.03, 0.11, 0, 0.07: two-sided p = 0.0398 (t = 3.0, df = 4). Alone
   // the verdict holds; asked twice in one file, each adjusted p is 2 x 0.0398 and neither holds.

@@ -3,8 +3,15 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
+
+#include <fmt/format.h>
 
 #include "src/core/spec.h"
+#include "src/probes/quantity.h"
+#include "src/train/config.h"
+#include "src/train/convergence.h"
+#include "src/train/hooks.h"
 
 namespace actlab {
 
@@ -133,6 +140,92 @@ bool measures_training(const std::string& metric) {
     if (metric.find(word) != std::string::npos) return true;
   }
   return metric.size() > 4 && metric.compare(metric.size() - 4, 4, "_auc") == 0;
+}
+
+namespace {
+
+// activation_cost.json's numbers (src/train/activation_cost.cpp), columns of runs that measure it.
+const std::vector<std::string> kActivationCostColumns = {"cost_batch_size",
+                                                         "cost_activation_layers",
+                                                         "cost_elements_per_step",
+                                                         "cost_repeats",
+                                                         "activation_cost_ns_per_element",
+                                                         "relu_cost_ns_per_element",
+                                                         "activation_cost_vs_relu",
+                                                         "activation_seconds_per_step",
+                                                         "step_forward_backward_seconds",
+                                                         "activation_share_of_step"};
+
+std::set<std::string> result_columns(const std::vector<std::string>& targets) {
+  std::set<std::string> columns = {"run_id", "experiment", "status", "diverged",
+                                   "data_fingerprint"};
+  std::vector<ConvergenceTarget> parsed;
+  for (const auto& text : targets) parsed.push_back(parse_target(text));
+  // Named, not temporaries: items() refers into the object it iterates.
+  const nlohmann::json config = to_json(TrainConfig{}), summary = to_json(RunSummary{}),
+                       convergence = convergence_json({}, parsed);
+  for (const auto* record : {&config, &summary, &convergence}) {
+    for (const auto& [key, value] : record->items()) columns.insert(key);
+  }
+  for (const auto& target : parsed) {
+    for (const char* unit : {"epoch", "position", "step", "images", "seconds"}) {
+      columns.insert(fmt::format("{}_{}_{}", target.metric, format_number(target.threshold), unit));
+    }
+  }
+  columns.insert(kActivationCostColumns.begin(), kActivationCostColumns.end());
+  columns.erase("targets");
+  return columns;
+}
+
+bool is_layer_selector(const std::string& layer) {
+  static const std::set<std::string> named = {"first", "last", "max", "min", "mean"};
+  return named.count(layer) ||
+         (!layer.empty() && std::all_of(layer.begin(), layer.end(), ::isdigit));
+}
+
+bool is_probe_time(const std::string& when) {
+  return when == "init" || when == "final" ||
+         (when.rfind("epoch", 0) == 0 && when.size() > 5 &&
+          std::all_of(when.begin() + 5, when.end(), ::isdigit));
+}
+
+}  // namespace
+
+std::string unknown_metric(const std::string& metric, const std::vector<std::string>& targets) {
+  if (const auto slash = metric.find(" / "); slash != std::string::npos) {
+    const auto top = unknown_metric(metric.substr(0, slash), targets);
+    return top.empty() ? unknown_metric(metric.substr(slash + 3), targets) : top;
+  }
+  const auto columns = result_columns(targets);
+  if (columns.count(metric)) return "";
+  // The quantities' fields, and those the probe hook writes beside them (probe_hook.cpp).
+  std::set<std::string> fields = {"train_weight_grad_norm", "train_update_ratio", "epochs_trained"};
+  for (const auto& name : quantity_registry().names()) {
+    for (const auto& field : quantity_registry().get(name).fields) fields.insert(field);
+  }
+  const auto parts = split(metric, '.');
+  if (parts.size() == 2 && parts[0] == "grad_norm" &&
+      (parts[1] == "first" || parts[1] == "max" || parts[1] == "growth")) {
+    return "";
+  }
+  if (parts.size() == 3 && fields.count(parts[0])) {
+    if (!is_layer_selector(parts[1])) {
+      return fmt::format("'{}': the layer must be first, last, max, min, mean or an index", metric);
+    }
+    if (!is_probe_time(parts[2])) {
+      return fmt::format("'{}': the time must be init, final or epochN", metric);
+    }
+    return "";
+  }
+  std::vector<std::string> speed;
+  for (const auto& column : columns) {
+    if (measures_training(column)) speed.push_back(column);
+  }
+  return fmt::format(
+      "unknown metric '{}': use a results column ({}, ..., or a config option), a layer "
+      "expression QUANTITY.LAYER.WHEN (QUANTITY one of {}; LAYER first|last|max|min|mean|N; WHEN "
+      "init|final|epochN), grad_norm.first|max|growth, or 'A / B' of two of these",
+      metric, join(speed), join(std::vector<std::string>(fields.begin(), fields.end())));
 }
 
 bool is_rate_metric(const std::string& metric) {

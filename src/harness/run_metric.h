@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "src/harness/results.h"
 
@@ -33,6 +34,12 @@ MetricValue run_metric(const RunResult& run, const std::string& metric);
 // or the time to a target of one of them (either side of "A / B"). Verdicts over these compare
 // only groups that trained.
 bool measures_training(const std::string& metric);
+
+// Why `metric` names nothing a run of this sweep records ("" when it does): not a results column
+// (config and summary fields, the columns of `targets`, "METRIC=VALUE" as in config.json), not
+// a layer expression over a probe quantity's field, not a gradient-norm metric. The text lists
+// what is valid, for a FILE:LINE error before anything runs.
+std::string unknown_metric(const std::string& metric, const std::vector<std::string>& targets);
 
 // A 0/1 outcome of each run ("diverged"): judged as a rate, by an exact test.
 bool is_rate_metric(const std::string& metric);

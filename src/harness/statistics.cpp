@@ -21,12 +21,12 @@ TestResult t_test(double estimate, double se, double df, double null, double lev
   result.estimate = estimate;
   result.df = df;
   if (!(se > 0) || !std::isfinite(df)) {
-    // No spread at all (every run gave the same value): the effect is known exactly.
-    result.low = result.high = estimate;
+    // No spread between runs (every value, or every paired difference, the same): the t
+    // statistic is undefined, and a value measured on a coarse grid (quarter epochs, a fraction
+    // stuck at 1) says nothing about the spread seeds would show. No test, no interval.
+    result.low = result.high = kNaN;
     result.df = 0;
-    result.p_greater = estimate > null ? 0 : 1;
-    result.p_less = estimate < null ? 0 : 1;
-    result.p = estimate == null ? 1 : 0;
+    result.no_spread = true;
     return result;
   }
   const boost::math::students_t distribution(df);
@@ -95,7 +95,7 @@ TestResult fisher_exact_test(int k_a, int n_a, int k_b, int n_b) {
   double two_sided = 0, greater = 0, less = 0;
   for (int x = lowest; x <= highest; ++x) {
     const double p = boost::math::pdf(table, x);
-    if (p <= observed * (1 + 1e-7)) two_sided += p;  // R's and scipy's relative tolerance
+    if (p <= observed * (1 + 1e-7)) two_sided += p;  // R's tolerance for equal probabilities
     if (x >= k_a) greater += p;
     if (x <= k_a) less += p;
   }
@@ -151,6 +151,33 @@ std::vector<double> holm_adjust(const std::vector<double>& p) {
     adjusted[order[rank]] = running;
   }
   return adjusted;
+}
+
+std::vector<bool> tarone_testable(const std::vector<double>& min_p, double alpha) {
+  std::vector<bool> testable(min_p.size(), false);
+  for (size_t k = 1; k <= min_p.size(); ++k) {
+    const auto reachable = static_cast<size_t>(
+        std::count_if(min_p.begin(), min_p.end(), [&](double p) { return p <= alpha / k; }));
+    if (reachable <= k) {
+      for (size_t i = 0; i < min_p.size(); ++i) testable[i] = min_p[i] <= alpha / k;
+      return testable;
+    }
+  }
+  return testable;
+}
+
+double rank_test_min_p(size_t m, size_t n) {
+  double orderings = 1;  // C(m + n, n), as a double: no overflow for run counts
+  for (size_t i = 1; i <= n; ++i) orderings = orderings * (m + i) / i;
+  return std::min(1.0, 2 / orderings);
+}
+
+double fisher_min_p(int k_a, int n_a, int k_b, int n_b) {
+  const int events = k_a + k_b;
+  double smallest = 1;
+  for (int x = std::max(0, events - n_b); x <= std::min(events, n_a); ++x)
+    smallest = std::min(smallest, fisher_exact_test(x, n_a, events - x, n_b).p);
+  return smallest;
 }
 
 double hedges_g(const std::vector<double>& a, const std::vector<double>& b) {

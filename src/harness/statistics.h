@@ -41,7 +41,8 @@ struct TestResult {
   double estimate = 0;
   double low = 0, high = 0;
   double p = 1, p_greater = 1, p_less = 1;
-  double df = 0;  // degrees of freedom of a t test, 0 otherwise
+  double df = 0;           // degrees of freedom of a t test, 0 otherwise
+  bool no_spread = false;  // a t test over values without spread: undefined, p = 1
 };
 
 // Welch's t test and interval for mean(a) - mean(b) (unequal variances, Satterthwaite's df);
@@ -81,6 +82,19 @@ TestResult censored_rank_test(const std::vector<MaybeCensored>& a,
 
 // Holm's step-down adjustment of a family of p-values (same order as given).
 std::vector<double> holm_adjust(const std::vector<double>& p);
+
+// Tarone's rule for a family of discrete tests: given each test's smallest achievable p-value
+// (fixed by the design: 0 for a t test, 2 / C(m + n, n) for a two-sided rank test of m vs n
+// runs, Fisher's smallest p for the table's margins), the tests that can reach significance:
+// the smallest K with #{i : min_p[i] <= alpha / K} <= K, and those tests. Excluding the others
+// loses nothing (they cannot be rejected) and keeps the family's error rate at alpha.
+std::vector<bool> tarone_testable(const std::vector<double>& min_p, double alpha);
+
+// The smallest two-sided p-value the exact rank test of m vs n runs can give: 2 / C(m + n, n).
+double rank_test_min_p(size_t m, size_t n);
+
+// The smallest two-sided p-value Fisher's test can give for tables with these margins.
+double fisher_min_p(int k_a, int n_a, int k_b, int n_b);
 
 // Hedges' g: the difference of means over the pooled standard deviation, with the small-sample
 // correction J = 1 - 3 / (4 (n_a + n_b) - 9). NaN when it is undefined (no spread, < 2 values).

@@ -105,7 +105,8 @@ Collected collect(const Experiment& e, const VerdictSpec& spec,
 }
 
 VerdictResult evaluate_one(const Experiment& e, const VerdictSpec& spec, const std::string& scope,
-                           const std::vector<const RunResult*>& pool) {
+                           const std::vector<const RunResult*>& pool,
+                           const std::vector<const RunResult*>& left_out) {
   VerdictResult result;
   result.spec = spec;
   result.scope = scope;
@@ -147,6 +148,17 @@ VerdictResult evaluate_one(const Experiment& e, const VerdictSpec& spec, const s
     return result;
   }
   std::vector<std::string> notes;
+  // Diverged runs are not averaged into a speed or accuracy value; say so, with their seeds.
+  for (const auto& [side, filter] : {std::pair{"a", &spec.a}, std::pair{"b", &spec.b}}) {
+    std::vector<std::string> seeds;
+    for (const auto* run : left_out) {
+      if (matches(*run, *filter)) seeds.push_back(config_text(*run, "seed"));
+    }
+    if (!seeds.empty()) {
+      notes.push_back(fmt::format("{} diverged run{} in {} left out (seed {})", seeds.size(),
+                                  seeds.size() == 1 ? "" : "s", side, join(seeds, ", ")));
+    }
+  }
   for (const auto& [side, c, size] :
        {std::tuple{"a", &a, group_a.size()}, std::tuple{"b", &b, group_b.size()}}) {
     if (c->missing > 0)
@@ -168,23 +180,46 @@ VerdictResult evaluate_one(const Experiment& e, const VerdictSpec& spec, const s
     judge_censored(result);
   } else {
     judge_values(result, notes);
-    result.note = join(notes, "; ");
   }
+  if (!result.note.empty()) notes.push_back(result.note);
+  result.note = join(notes, "; ");
   return result;
 }
 
-// Holm's correction over the file's tested verdicts; the outcome follows the adjusted p.
+// Holm's correction over the file's tested verdicts that can reach significance (Tarone's rule:
+// a rank or Fisher test over few runs whose smallest possible p is too large is left out, noted,
+// instead of diluting the others); the outcome follows the adjusted p.
 void correct_for_multiplicity(std::vector<VerdictResult>& results) {
-  std::vector<double> p;
-  for (const auto& r : results) {
-    if (r.tested) p.push_back(r.p);
-  }
-  const auto adjusted = holm_adjust(p);
-  size_t next = 0;
+  std::vector<VerdictResult*> tested;
+  std::vector<double> min_p;
   for (auto& r : results) {
     if (!r.tested) continue;
-    r.p_adjusted = adjusted[next++];
-    r.family = static_cast<int>(p.size());
+    tested.push_back(&r);
+    min_p.push_back(r.min_p);
+  }
+  const auto testable = tarone_testable(min_p, kAlpha);
+  std::vector<VerdictResult*> family;
+  std::vector<double> p;
+  for (size_t i = 0; i < tested.size(); ++i) {
+    if (testable[i]) {
+      family.push_back(tested[i]);
+      p.push_back(tested[i]->p);
+      continue;
+    }
+    auto& r = *tested[i];
+    r.tested = false;
+    r.outcome = "INCONCLUSIVE";
+    const std::string why = fmt::format(
+        "with {} and {} runs this test cannot reach significance (smallest possible p {}): left "
+        "out of the correction",
+        r.a.values.size(), r.b.values.size(), verdict_number(r.min_p));
+    r.note = r.note.empty() ? why : r.note + "; " + why;
+  }
+  const auto adjusted = holm_adjust(p);
+  for (size_t i = 0; i < family.size(); ++i) {
+    auto& r = *family[i];
+    r.p_adjusted = adjusted[i];
+    r.family = static_cast<int>(family.size());
     if (r.p_adjusted < kAlpha) {
       r.outcome = r.claimed;
       continue;
@@ -206,13 +241,11 @@ size_t VerdictGroup::censored_count() const {
 std::vector<VerdictResult> evaluate_verdicts(const Experiment& experiment, const RunSet& runs) {
   std::vector<VerdictResult> results;
   for (const auto& spec : experiment.verdicts) {
-    std::vector<const RunResult*> pool;
+    std::vector<const RunResult*> pool, left_out;
     for (const auto& run : runs.finished) pool.push_back(&run);
-    if (spec.include_diverged) {
-      for (const auto& run : runs.diverged) pool.push_back(&run);
-    }
+    for (const auto& run : runs.diverged) (spec.include_diverged ? pool : left_out).push_back(&run);
     if (spec.per.empty()) {
-      results.push_back(evaluate_one(experiment, spec, "", pool));
+      results.push_back(evaluate_one(experiment, spec, "", pool, left_out));
       continue;
     }
     // One verdict per combination of the `per` columns' values: numbers in numeric order
@@ -231,11 +264,15 @@ std::vector<VerdictResult> evaluate_verdicts(const Experiment& experiment, const
       return false;
     });
     for (const auto& scope : scopes) {
-      std::vector<const RunResult*> in_scope;
+      std::vector<const RunResult*> in_scope, left_out_in_scope;
       for (const auto* run : pool) {
         if (matches(*run, scope)) in_scope.push_back(run);
       }
-      results.push_back(evaluate_one(experiment, spec, describe_filter(scope), in_scope));
+      for (const auto* run : left_out) {
+        if (matches(*run, scope)) left_out_in_scope.push_back(run);
+      }
+      results.push_back(
+          evaluate_one(experiment, spec, describe_filter(scope), in_scope, left_out_in_scope));
     }
   }
   correct_for_multiplicity(results);

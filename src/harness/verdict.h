@@ -41,7 +41,8 @@ struct VerdictResult {
   double low = 0, high = 0, level = 0.95;
   bool tested = false;  // a p-value entered the family's correction
   double p = 0, p_adjusted = 0;
-  int family = 0;  // how many tested verdicts the correction ran over
+  double min_p = 0;  // the smallest p the test can give with these runs (Tarone's rule)
+  int family = 0;    // how many tested verdicts the correction ran over
   double hedges_g = 0;
   bool has_hedges_g = false;
   RateInterval rate_a, rate_b;  // kind "rates": each group's rate, Clopper-Pearson 95%

@@ -64,6 +64,7 @@ void judge_rates(VerdictResult& r) {
   const auto test = fisher_exact_test(ka, na, kb, nb);
   r.tested = true;
   r.p = test.p;
+  r.min_p = fisher_min_p(ka, na, kb, nb);
   r.claimed = satisfies(rate_a - rate_b, r.spec.relation, 0) ? "HOLDS" : "FAILS";
 }
 
@@ -98,6 +99,7 @@ void judge_censored(VerdictResult& r) {
       ratio ? "x" : "+", format_number(r.spec.threshold));
   r.tested = true;
   r.p = test.p;
+  r.min_p = rank_test_min_p(a.size(), b.size());
   r.claimed = (test.p_greater < test.p_less) == (r.spec.relation[0] == '>') ? "HOLDS" : "FAILS";
 }
 
@@ -108,7 +110,6 @@ void judge_values(VerdictResult& r, std::vector<std::string>& notes) {
   const bool equivalence = r.spec.relation == "between";
   r.kind = equivalence ? "equivalence" : "superiority";
   r.level = equivalence ? 0.90 : 0.95;
-  r.has_hedges_g = std::isfinite(r.hedges_g = hedges_g(r.a.values, r.b.values));
   if (r.a.values.size() < 2 || r.b.values.size() < 2) {
     r.outcome = "INCONCLUSIVE";
     notes.push_back("fewer than 2 runs (seeds) in a group: no test");
@@ -127,6 +128,10 @@ void judge_values(VerdictResult& r, std::vector<std::string>& notes) {
         "or negative, so state this verdict as a difference");
     return;
   }
+  // Hedges' g on the scale of the test: log values for a ratio.
+  r.hedges_g =
+      ratio ? hedges_g(logs(r.a.values), logs(r.b.values)) : hedges_g(r.a.values, r.b.values);
+  r.has_hedges_g = std::isfinite(r.hedges_g);
   const bool paired = r.spec.pairing != "none" && pairable(r.a, r.b);
   if (r.spec.pairing == "seed" && !paired) {
     r.outcome = "INCONCLUSIVE";
@@ -170,6 +175,12 @@ void judge_values(VerdictResult& r, std::vector<std::string>& notes) {
   r.high = on_log ? unscale(main.high) : main.high;
   r.has_effect = std::isfinite(r.effect);
   r.has_interval = std::isfinite(r.low) && std::isfinite(r.high);
+  if (main.no_spread) {
+    r.outcome = "INCONCLUSIVE";
+    notes.push_back(paired ? "every seed gives the same paired difference: no spread, no test"
+                           : "every run in both groups gives the same value: no spread, no test");
+    return;
+  }
   r.tested = true;
   if (!equivalence) {
     r.p = main.p;

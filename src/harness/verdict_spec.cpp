@@ -7,6 +7,8 @@
 #include "src/core/error.h"
 #include "src/core/spec.h"
 #include "src/harness/experiment_reading.h"
+#include "src/harness/run_metric.h"
+#include "src/train/config.h"
 
 namespace actlab::experiment_reading {
 
@@ -132,7 +134,12 @@ VerdictSpec read_verdict(const Experiment& e, const toml::node& node) {
 // only show as NO DATA after the whole sweep: refuse it before anything runs.
 void check_verdicts(const Experiment& e) {
   const auto takes = values_taken(e);
+  // The targets every run records: the file's, else actlab train's defaults.
+  const std::vector<std::string> targets = e.targets.empty() ? TrainConfig{}.targets : e.targets;
   for (const auto& v : e.verdicts) {
+    if (const auto problem = unknown_metric(v.metric, targets); !problem.empty()) {
+      fail(e, v.line, fmt::format("verdict \"{}\": {}", v.says, problem));
+    }
     for (const auto* group : {&v.a, &v.b}) {
       for (const auto& [key, value] : *group) {
         auto it = takes.find(key);

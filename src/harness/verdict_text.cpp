@@ -131,6 +131,7 @@ nlohmann::json to_json(const VerdictResult& v) {
   json["p"] = number_or_null(v.tested, v.p);
   json["p_adjusted"] = number_or_null(v.tested, v.p_adjusted);
   json["family"] = v.tested ? nlohmann::json(v.family) : nlohmann::json(nullptr);
+  json["min_p"] = number_or_null(v.tested || !v.claimed.empty(), v.min_p);
   json["hedges_g"] = number_or_null(v.has_hedges_g, v.hedges_g);
   // The same words as `actlab verdict` and RESULTS.md, for the report.
   json["shown"] = {
