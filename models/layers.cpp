@@ -12,6 +12,19 @@ torch::nn::Conv2d make_conv(int64_t in_channels, int64_t out_channels, int64_t k
                                .bias(!batch_norm));
 }
 
+torch::Tensor convnet_max_pool(const torch::Tensor& x) {
+  namespace F = torch::nn::functional;
+  return F::max_pool2d(x, F::MaxPool2dFuncOptions(3).stride(2).ceil_mode(true));
+}
+
+torch::Tensor convnet_avg_pool(const torch::Tensor& x) {
+  namespace F = torch::nn::functional;
+  // With padding 0 LibTorch's divisor is the in-image part of the window either way;
+  // count_include_pad false says so.
+  return F::avg_pool2d(
+      x, F::AvgPool2dFuncOptions(3).stride(2).ceil_mode(true).count_include_pad(false));
+}
+
 std::vector<torch::nn::Sequential> add_conv_stages(
     torch::nn::Module& parent, const std::vector<std::vector<int64_t>>& channels,
     const ModelOptions& options, int64_t in_channels) {
@@ -40,10 +53,17 @@ ConvUnitImpl::ConvUnitImpl(int64_t in_channels, int64_t out_channels, int64_t ke
   act_ = register_module("act", Activation(options.activation));
 }
 
-torch::Tensor ConvUnitImpl::forward(torch::Tensor x) {
+torch::Tensor ConvUnitImpl::pre_activation(torch::Tensor x) {
   x = conv_->forward(x);
-  if (bn_) x = bn_->forward(x);
+  return bn_ ? bn_->forward(x) : x;
+}
+
+torch::Tensor ConvUnitImpl::activate(torch::Tensor x) {
   return act_->forward(x);
+}
+
+torch::Tensor ConvUnitImpl::forward(torch::Tensor x) {
+  return activate(pre_activation(x));
 }
 
 }  // namespace actlab

@@ -29,6 +29,8 @@ const Registry<ModelDefinition>& model_registry() {
   static const Registry<ModelDefinition> registry = [] {
     Registry<ModelDefinition> r("model");
     r.add(models::krizhevsky4());
+    r.add(models::krizhevsky18pct());
+    r.add(models::krizhevsky80sec());
     r.add(models::plain());
     r.add(models::vgg());
     r.add(models::resnet());
@@ -40,6 +42,12 @@ const Registry<ModelDefinition>& model_registry() {
 ModelOptions resolve_model_options(const std::string& model, ModelOptions options) {
   const ModelDefinition& definition = model_registry().get(model);
   options.activation = canonical_activation_spec(options.activation);
+  // An unset init is the model's own: the cfg's per-layer Gaussian stds for the cuda-convnet
+  // nets, else auto. A given init (auto included) replaces them.
+  if (options.init.empty()) {
+    options.init = "auto";
+    if (options.init_stds.empty()) options.init_stds = definition.default_init_stds;
+  }
   if (options.depth == 0) options.depth = definition.default_depth;
   if (options.width == 0) options.width = definition.default_width;
   if (definition.default_depth == 0 && options.depth != 0) {

@@ -18,15 +18,16 @@ namespace actlab {
 struct ModelOptions {
   std::string activation = "relu";  // activation spec, e.g. "leaky_relu:slope=0.1"
   bool batch_norm = false;          // conv -> batch norm -> activation
-  std::string init = "auto";        // auto | kaiming | xavier | lecun | torch | normal:std=S
-                                    // (each takes gain=G, see models/init.h)
-  std::vector<double> init_stds;    // Gaussian std per weighted layer, forward order; empty = init
-  double bias_init = 0.0;           // bias before each activation (batch norm's shift when on)
-  int bias_init_from = 0;           // bias_init only from this weighted layer on (0 = all)
-  int depth = 0;                    // layers (plain) or the variant (vgg 11/13/16, resnet 6n+2)
-  int width = 0;                    // channels of the first stage; 0 = the model's default
-  bool skip = true;                 // resnet: identity shortcuts on/off
-  bool preact = false;              // resnet: pre-activation blocks (He et al. 2016b)
+  // auto | kaiming | xavier | lecun | torch | normal:std=S (each takes gain=G, models/init.h);
+  // empty = the model's default: ModelDefinition::default_init_stds when it has them, else auto.
+  std::string init;
+  std::vector<double> init_stds;  // Gaussian std per weighted layer, forward order; empty = init
+  double bias_init = 0.0;         // bias before each activation (batch norm's shift when on)
+  int bias_init_from = 0;         // bias_init only from this weighted layer on (0 = all)
+  int depth = 0;                  // layers (plain) or the variant (vgg 11/13/16, resnet 6n+2)
+  int width = 0;                  // channels of the first stage; 0 = the model's default
+  bool skip = true;               // resnet: identity shortcuts on/off
+  bool preact = false;            // resnet: pre-activation blocks (He et al. 2016b)
   // resnet: zero the last layer of every residual branch, so each block starts as its shortcut.
   // Unset = auto: on exactly for resnet with shortcuts and without batch norm, which otherwise
   // diverges at its default learning rate; resolve_model_options sets it.
@@ -62,6 +63,9 @@ struct ModelDefinition {
   int default_width = 0;     // 0: the model has fixed widths
   bool uses_skip = false;    // accepts skip on/off and zero_init_residual (has residual branches)
   bool uses_preact = false;  // accepts preact
+  // The init when --init is not given: a Gaussian std per weighted layer in forward order (the
+  // cuda-convnet cfg's initW); empty = init auto.
+  std::vector<double> default_init_stds;
   std::function<std::string(int depth)> check_depth;  // "" when valid, else the fix
   std::function<Network(const ModelOptions&)> build;  // options already resolved
 };

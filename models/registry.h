@@ -7,6 +7,8 @@
 namespace actlab::models {
 
 ModelDefinition krizhevsky4();
+ModelDefinition krizhevsky18pct();
+ModelDefinition krizhevsky80sec();
 ModelDefinition plain();
 ModelDefinition vgg();
 ModelDefinition resnet();

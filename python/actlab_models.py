@@ -235,6 +235,87 @@ class Krizhevsky4(nn.Module):
         return self.classifier(x.flatten(1))
 
 
+def convnet_max_pool(x):
+    """cuda-convnet's pool 3/2 from 0, ceil output size (models/layers.cpp convnet_max_pool)."""
+    return F.max_pool2d(x, 3, stride=2, ceil_mode=True)
+
+
+def convnet_avg_pool(x):
+    """The average over the in-image part of each window (models/layers.cpp convnet_avg_pool)."""
+    return F.avg_pool2d(x, 3, stride=2, ceil_mode=True, count_include_pad=False)
+
+
+class ResponseNorm(nn.Module):
+    """cuda-convnet's same-map rnorm (models/response_norm.cpp):
+    x * (1 + scale * mean of x^2 over the size x size window, zero outside) ** -power."""
+
+    def __init__(self, size=3, scale=5e-5, power=0.75):
+        super().__init__()
+        self.size, self.scale, self.power = size, scale, power
+
+    def forward(self, x):
+        before = self.size // 2
+        after = self.size - 1 - before
+        squares = F.pad(torch.square(x), (before, after, before, after))
+        mean_square = F.avg_pool2d(squares, self.size, stride=1)
+        return x * torch.pow(1 + self.scale * mean_square, -self.power)
+
+
+class Krizhevsky18pct(nn.Module):
+    """models/krizhevsky18pct.cpp: cuda-convnet's layers-18pct, response norm included."""
+
+    def __init__(self, activation, batch_norm):
+        super().__init__()
+        self.conv1 = ConvUnit(3, 32, 5, activation, batch_norm)
+        self.rnorm1 = ResponseNorm()
+        self.conv2 = ConvUnit(32, 32, 5, activation, batch_norm)
+        self.rnorm2 = ResponseNorm()
+        self.conv3 = ConvUnit(32, 64, 5, activation, batch_norm)
+        self.classifier = nn.Linear(64 * 4 * 4, NUM_CLASSES)
+
+    def forward(self, x):
+        x = self.conv1.conv(x)
+        if self.conv1.bn is not None:
+            x = self.conv1.bn(x)
+        x = self.rnorm1(self.conv1.act(convnet_max_pool(x)))  # pool1 carries the neuron
+        x = self.rnorm2(convnet_avg_pool(self.conv2(x)))
+        x = convnet_avg_pool(self.conv3(x))
+        return self.classifier(x.flatten(1))
+
+
+class FcUnit(nn.Module):
+    """fully connected -> activation; children fc, act (models/krizhevsky80sec.cpp)."""
+
+    def __init__(self, in_features, out_features, activation):
+        super().__init__()
+        self.fc = nn.Linear(in_features, out_features)
+        self.act = Activation(activation)
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+class Krizhevsky80sec(nn.Module):
+    """models/krizhevsky80sec.cpp: cuda-convnet's layers-80sec (3 conv, fc64, fc10)."""
+
+    def __init__(self, activation, batch_norm):
+        super().__init__()
+        self.conv1 = ConvUnit(3, 32, 5, activation, batch_norm)
+        self.conv2 = ConvUnit(32, 32, 5, activation, batch_norm)
+        self.conv3 = ConvUnit(32, 64, 5, activation, batch_norm)
+        self.fc64 = FcUnit(64 * 4 * 4, 64, activation)
+        self.classifier = nn.Linear(64, NUM_CLASSES)
+
+    def forward(self, x):
+        x = self.conv1.conv(x)
+        if self.conv1.bn is not None:
+            x = self.conv1.bn(x)
+        x = self.conv1.act(convnet_max_pool(x))
+        x = convnet_avg_pool(self.conv2(x))
+        x = convnet_avg_pool(self.conv3(x))
+        return self.classifier(self.fc64(x.flatten(1)))
+
+
 class Plain(nn.Module):
     """models/plain.cpp: `depth` 3x3 conv units of width W in 3 stages, no shortcuts."""
 
@@ -382,13 +463,20 @@ def build(model, activation="relu", batch_norm=False, depth=0, width=0, skip=Tru
     """A model by actlab's name and options (as config.json records them, defaults filled in)."""
     if model == "krizhevsky4":
         return Krizhevsky4(activation, batch_norm)
+    if model == "krizhevsky18pct":
+        return Krizhevsky18pct(activation, batch_norm)
+    if model == "krizhevsky80sec":
+        return Krizhevsky80sec(activation, batch_norm)
     if model == "plain":
         return Plain(activation, batch_norm, depth or 8, width or 32)
     if model == "vgg":
         return Vgg(activation, batch_norm, depth or 11, width or 64)
     if model == "resnet":
         return ResNet(activation, batch_norm, depth or 20, width or 16, skip, preact)
-    raise ValueError(f"unknown model '{model}': valid are krizhevsky4, plain, vgg, resnet")
+    raise ValueError(
+        f"unknown model '{model}': valid are krizhevsky4, krizhevsky18pct, krizhevsky80sec, "
+        "plain, vgg, resnet"
+    )
 
 
 def from_config(config):
@@ -427,15 +515,34 @@ def read_cifar10_split(data_dir, split="train"):
 
 
 def probe_batch(run_dir, data_dir=None):
-    """The run's probe images, normalised as actlab does, and their labels.
+    """The run's probe images, preprocessed as actlab fed them, and their labels.
 
-    From RUN/probe_images.json: images (pixel - pixel_mean) / pixel_std, float32, in the order
-    the probes use them. `data_dir` defaults to the one the run recorded.
+    From RUN/probe_images.json, in the order the probes use them, float32, as RUN/config.json's
+    `input_preprocessing` says (absent in older runs: standardise): "standardise" = (pixel -
+    pixel_mean) / pixel_std per channel; "cuda_convnet" = pixel - pixel_mean_image (0-255
+    scale, no division). `data_dir` defaults to the one the run recorded.
     """
     with open(os.path.join(run_dir, "probe_images.json")) as file:
         record = json.load(file)
+    preprocessing = "standardise"
+    config_path = os.path.join(run_dir, "config.json")
+    if os.path.exists(config_path):
+        with open(config_path) as file:
+            preprocessing = json.load(file).get("input_preprocessing", "standardise")
+    recorded = record.get("input_preprocessing", "standardise")
+    if recorded != preprocessing:
+        raise ValueError(
+            f"{run_dir}: config.json says input_preprocessing {preprocessing}, "
+            f"probe_images.json {recorded}"
+        )
     images, labels = read_cifar10_split(data_dir or record["data_dir"], record["split"])
     indices = torch.tensor(record["indices"], dtype=torch.int64)
+    pixels = images[indices].to(torch.float32)
+    if preprocessing == "cuda_convnet":
+        mean = torch.tensor(record["pixel_mean_image"], dtype=torch.float32)
+        return pixels - mean.reshape(1, *pixels.shape[1:]), labels[indices]
+    if preprocessing != "standardise":
+        raise ValueError(f"unknown input_preprocessing '{preprocessing}'")
     mean = torch.tensor(record["pixel_mean"], dtype=torch.float32).reshape(1, 3, 1, 1)
     std = torch.tensor(record["pixel_std"], dtype=torch.float32).reshape(1, 3, 1, 1)
-    return (images[indices].to(torch.float32) - mean) / std, labels[indices]
+    return (pixels - mean) / std, labels[indices]

@@ -18,7 +18,7 @@ using actlab::testing::count_lines;
 using actlab::testing::run_actlab;
 using actlab::testing::TempDir;
 
-TEST_CASE("actlab list shows 19 activations and 4 models", "[cli]") {
+TEST_CASE("actlab list shows 19 activations and 6 models", "[cli]") {
   const auto activations = run_actlab("list activations");
   CHECK(activations.exit_code == 0);
   CHECK_THAT(activations.output, Catch::StartsWith("19 activations"));
@@ -28,9 +28,13 @@ TEST_CASE("actlab list shows 19 activations and 4 models", "[cli]") {
                                      Catch::Contains("[4.54e-05, 0.25]"));
   const auto models = run_actlab("list models");
   CHECK(models.exit_code == 0);
-  for (const char* name : {"krizhevsky4", "plain", "vgg", "resnet"})
+  CHECK_THAT(models.output, Catch::StartsWith("6 models"));
+  for (const char* name :
+       {"krizhevsky4", "krizhevsky18pct", "krizhevsky80sec", "plain", "vgg", "resnet"})
     CHECK_THAT(models.output, Catch::Contains(name));
   CHECK_THAT(models.output, Catch::Contains("conv1 5x5 3->32"));
+  CHECK_THAT(models.output,
+             Catch::Contains("rnorm1 3x3 same-map") && Catch::Contains("fc64 fc 1024->64"));
   CHECK_THAT(models.output, Catch::Contains("--preact") &&
                                 Catch::Contains("--zero-init-residual/--no-zero-init-residual"));
 }

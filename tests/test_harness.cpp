@@ -262,3 +262,73 @@ TEST_CASE("compare aligns its columns, spreads (±) included", "[unit][harness]"
   }
   CHECK(widths.size() == 1);
 }
+
+TEST_CASE("a profile brings its own tuning candidates and tuning-run options ([quick.tune])",
+          "[unit][harness]") {
+  TempDir dir;
+  const Experiment experiment = load_experiment(write_experiment(dir, R"(name = "tuned"
+claim = "c"
+[base]
+model = "krizhevsky18pct"
+epochs = 60
+stop_when = "train_error<=0.25"
+[grid]
+activation = ["relu", "tanh"]
+seed = [0, 1]
+[tune]
+option = "lr"
+values = [0.0001, 0.001, 0.01]
+metric = "train_error_auc"
+[tune.set]
+epochs = 3
+stop_when = "off"
+[quick]
+epochs = 5
+[quick.tune]
+values = [0.01, 0.1]
+[quick.tune.set]
+epochs = 1
+[standard]
+epochs = 12
+)"));
+  const auto count = [](const std::vector<std::string>& arguments, const std::string& argument) {
+    return std::count(arguments.begin(), arguments.end(), argument);
+  };
+  const auto full = tuning_runs(experiment);
+  REQUIRE(full.size() == 6);
+  for (const auto& run : full) {
+    CHECK(count(train_arguments(run), "--epochs=3") == 1);
+    CHECK(count(train_arguments(run), "--stop-when=off") == 1);
+  }
+  const auto quick = tuning_runs(experiment, "quick");
+  REQUIRE(quick.size() == 4);  // the profile's 2 candidates x 2 activations
+  for (const auto& run : quick) {
+    const auto arguments = train_arguments(run);
+    CHECK(count(arguments, "--epochs=1") == 1);
+    CHECK(count(arguments, "--stop-when=train_error<=0.25") == 1);  // base's: no [tune.set] here
+    CHECK((count(arguments, "--lr=0.01") + count(arguments, "--lr=0.1")) == 1);
+  }
+  // A profile without [P.tune] keeps the file's.
+  for (const auto& run : tuning_runs(experiment, "standard"))
+    CHECK(count(train_arguments(run), "--epochs=3") == 1);
+  // The grid's runs are untouched by [tune.set]: they stop at the target.
+  for (const auto& run : expand(experiment))
+    CHECK(count(train_arguments(run), "--stop-when=train_error<=0.25") == 1);
+
+  CHECK_THROWS_WITH(load_experiment(write_experiment(dir, R"(name = "t"
+claim = "c"
+[quick.tune]
+values = [0.1]
+)")),
+                    Catch::Contains("[quick.tune] adjusts a [tune] stage the file does not have"));
+  CHECK_THROWS_WITH(load_experiment(write_experiment(dir, R"(name = "t"
+claim = "c"
+[tune]
+option = "lr"
+values = [0.1]
+metric = "train_error_auc"
+[quick.tune]
+metric = "test_error"
+)")),
+                    Catch::Contains("unknown key 'metric' in [quick.tune]"));
+}

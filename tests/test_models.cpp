@@ -21,9 +21,10 @@ ModelOptions options_with(std::string activation, bool batch_norm, int depth = 0
 
 }  // namespace
 
-TEST_CASE("the four models are registered", "[unit][models]") {
-  CHECK(model_registry().names() ==
-        std::vector<std::string>{"krizhevsky4", "plain", "vgg", "resnet"});
+TEST_CASE("the six models are registered", "[unit][models]") {
+  CHECK(model_registry().names() == std::vector<std::string>{"krizhevsky4", "krizhevsky18pct",
+                                                             "krizhevsky80sec", "plain", "vgg",
+                                                             "resnet"});
 }
 
 TEST_CASE("every model maps a CIFAR batch to 10 class scores", "[unit][models]") {

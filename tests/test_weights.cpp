@@ -74,6 +74,8 @@ struct ModelCase {
   bool batch_norm = false;
   int depth = 0, width = 0;
   bool skip = true, preact = false;
+  std::string init = "";     // "" = the model's default
+  double input_scale = 1.0;  // 0-255-scale inputs (cuda_convnet) make response norm matter
 };
 
 // Every registered model and option that changes the layers, and every registered activation
@@ -82,6 +84,10 @@ std::vector<ModelCase> model_cases() {
   std::vector<ModelCase> cases = {
       {"krizhevsky4-relu", "krizhevsky4", "relu"},
       {"krizhevsky4-bn-sigmoid", "krizhevsky4", "sigmoid", true},
+      {"krizhevsky18pct-relu", "krizhevsky18pct", "relu", false, 0, 0, true, false,
+       "normal:std=0.1", 60.0},
+      {"krizhevsky18pct-bn-tanh", "krizhevsky18pct", "tanh", true},
+      {"krizhevsky80sec-tanh", "krizhevsky80sec", "tanh", false, 0, 0, true, false, "", 60.0},
       {"plain5-tanh", "plain", "tanh", false, 5, 8},
       {"vgg11-bn-relu", "vgg", "relu", true, 11, 4},
       {"vgg13-elu", "vgg", "elu", false, 13, 4},
@@ -265,6 +271,7 @@ TEST_CASE("python/actlab_models.py computes actlab's outputs for every model and
     config.model_options.width = c.width;
     config.model_options.skip = c.skip;
     config.model_options.preact = c.preact;
+    config.model_options.init = c.init;
     // Without batch norm a zeroed branch end would hide the residual branches from the check.
     if (c.model == "resnet") config.model_options.zero_init_residual = false;
     config = resolve(config);
@@ -277,7 +284,7 @@ TEST_CASE("python/actlab_models.py computes actlab's outputs for every model and
     fs::create_directories(case_dir);
     write_file_atomic(case_dir / "config.json", to_json(config).dump(2));
     save_state_dict(*model, case_dir / "model.pt");
-    const auto input = torch::randn({4, 3, 32, 32});
+    const auto input = torch::randn({4, 3, 32, 32}) * c.input_scale;
     model->eval();
     const auto eval_logits = model->forward(input);
     model->train();
@@ -336,11 +343,15 @@ TEST_CASE("a tiny trained run: Python rebuilds the probe batch and matches its l
     std::string model, activation;
     bool batch_norm;
     int depth;
+    std::string preprocessing = "standardise";
+    double lr = 0.05;
   };
   // gelu: f' < 0 below about -0.75, so mean f' sees the sign; batch norm: the probe pass's
   // per-chunk batch statistics and the eval logits' running statistics both come into play.
   const auto run_case =
-      GENERATE(values<RunCase>({{"krizhevsky4", "relu", false, 0}, {"resnet", "gelu", true, 8}}));
+      GENERATE(values<RunCase>({{"krizhevsky4", "relu", false, 0},
+                                {"resnet", "gelu", true, 8},
+                                {"krizhevsky18pct", "relu", false, 0, "cuda_convnet", 0.001}}));
   CAPTURE(run_case.model, run_case.activation);
   TrainConfig config;
   config.data_dir = actlab::testing::cifar10_dir().string();
@@ -348,12 +359,13 @@ TEST_CASE("a tiny trained run: Python rebuilds the probe batch and matches its l
   config.model_options.activation = run_case.activation;
   config.model_options.batch_norm = run_case.batch_norm;
   config.model_options.depth = run_case.depth;
+  config.input_preprocessing = run_case.preprocessing;
   config.train_subset = 500;
   config.test_subset = 200;
   config.train_eval_images = 200;
   config.batch_size = 50;
   config.epochs = 1;
-  config.lr = 0.05;
+  config.lr = run_case.lr;
   config.probe_images = 300;  // two chunks of the probe pass: 250 + 50
   config.threads = 2;
   TempDir dir;

@@ -32,15 +32,15 @@ void print_models() {
       "{} models (all take --activation, --batch-norm, --init, --init-stds, --bias-init):\n\n",
       model_registry().all().size());
   for (const auto& m : model_registry().all()) {
-    fmt::print("  {:<12} {}\n", m.name, m.summary);
+    fmt::print("  {:<15} {}\n", m.name, m.summary);
     std::vector<std::string> options;
     if (m.default_depth) options.push_back(fmt::format("--depth (default {})", m.default_depth));
     if (m.default_width) options.push_back(fmt::format("--width (default {})", m.default_width));
     if (m.uses_skip) options.push_back("--skip/--no-skip");
     if (m.uses_preact) options.push_back("--preact");
     if (m.uses_skip) options.push_back("--zero-init-residual/--no-zero-init-residual");
-    if (!options.empty()) fmt::print("  {:<12} options: {}\n", "", join(options));
-    fmt::print("  {:<12} layers: {}\n\n", "", m.layers);
+    if (!options.empty()) fmt::print("  {:<15} options: {}\n", "", join(options));
+    fmt::print("  {:<15} layers: {}\n\n", "", m.layers);
   }
 }
 

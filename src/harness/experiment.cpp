@@ -182,7 +182,7 @@ std::string folder_safe(const std::string& text) {
 
 Profile read_profile(const Experiment& e, const toml::table& table, const std::string& name) {
   Profile profile;
-  profile.options = read_options(e, table, name, {"grid", "budget"});
+  profile.options = read_options(e, table, name, {"grid", "budget", "tune"});
   if (const auto* grid = table["grid"].as_table())
     profile.grid = read_grid(e, *grid, name + ".grid");
   if (const auto* budget = table.get("budget")) {
@@ -286,6 +286,38 @@ Tune read_tune(const Experiment& e, const toml::table& table) {
   return tune;
 }
 
+// [P.tune] of profile P: `values` and [P.tune.set] for the file's [tune] stage.
+void read_profile_tune(const Experiment& e, const toml::table& table, const std::string& name,
+                       Profile& profile) {
+  const int line = line_of(table);
+  if (!e.tune) {
+    fail(e, line,
+         fmt::format("[{}.tune] adjusts a [tune] stage the file does not have: add "
+                     "[tune] or remove [{}.tune]",
+                     name, name));
+  }
+  for (const auto& [key, node] : table) {
+    const std::string k(key.str());
+    if (k != "values" && k != "set") {
+      fail(e, line_of(node),
+           fmt::format("unknown key '{}' in [{}.tune]: valid are values, [{}.tune.set] (the "
+                       "option and metric are [tune]'s)",
+                       k, name, name));
+    }
+  }
+  if (const auto* values = table.get("values")) {
+    const auto* array = values->as_array();
+    if (array == nullptr || array->empty())
+      fail(e, line_of(*values), fmt::format("[{}.tune] values must be a non-empty list", name));
+    std::vector<OptionValue> candidates;
+    for (const auto& element : *array)
+      candidates.push_back(read_option(e, e.tune->option, element, name + ".tune"));
+    profile.tune_values = std::move(candidates);
+  }
+  if (const auto* set = table["set"].as_table())
+    profile.tune_set = read_options(e, *set, name + ".tune.set");
+}
+
 // The run's folder id (grid values + a hash of every option) and the check that `actlab train`
 // accepts its options.
 void finish_run(const Experiment& e, RunSpec& run,
@@ -319,12 +351,18 @@ std::string configuration_key(const RunSpec& run, const std::string& tuned_optio
 std::vector<RunSpec> tuning_runs(const Experiment& e, const std::string& profile) {
   std::vector<RunSpec> runs;
   if (!e.tune) return runs;
+  const std::vector<OptionValue>* values = &e.tune->values;
+  const std::vector<OptionValue>* set = &e.tune->set;
+  if (auto found = e.profiles.find(profile); found != e.profiles.end()) {
+    if (found->second.tune_values) values = &*found->second.tune_values;
+    if (found->second.tune_set) set = &*found->second.tune_set;
+  }
   std::set<std::string> seen;
   for (const auto& base : expand(e, profile)) {
     if (!seen.insert(configuration_key(base)).second) continue;
-    for (const auto& candidate : e.tune->values) {
+    for (const auto& candidate : *values) {
       std::map<std::string, std::string> options(base.options.begin(), base.options.end());
-      for (const auto& option : e.tune->set) options[option.key] = option.value;
+      for (const auto& option : *set) options[option.key] = option.value;
       options[e.tune->option] = candidate.value;
       RunSpec run;
       for (const auto& axis : base.axes) {
@@ -395,6 +433,9 @@ std::map<std::string, std::set<std::string>> experiment_reading::values_taken(co
   }
   for (const auto& override_entry : e.overrides) add_options(override_entry.set);
   if (e.tune) add_options(e.tune->values);
+  for (const auto& [name, profile] : e.profiles) {
+    if (profile.tune_values) add_options(*profile.tune_values);
+  }
   return takes;
 }
 
@@ -511,6 +552,10 @@ Experiment load_experiment(const fs::path& file) {
   }
   check_overrides(e);
   if (const auto* tune = root["tune"].as_table()) e.tune = read_tune(e, *tune);
+  for (auto& [name, profile] : e.profiles) {
+    if (const auto* table = root[name]["tune"].as_table())
+      read_profile_tune(e, *table, name, profile);
+  }
   if (const auto* verdicts = root["verdict"].as_array()) {
     for (const auto& node : *verdicts) e.verdicts.push_back(read_verdict(e, node));
   }

@@ -41,6 +41,11 @@ struct Profile {
   std::vector<OptionValue> options;
   std::vector<Axis> grid;
   std::string budget;
+  // [quick.tune]: this profile's candidates (`values`) and tuning-run options ([quick.tune.set])
+  // for the file's [tune] stage, e.g. 1-epoch tuning where the full profile tunes on 3; the
+  // option and metric stay the file's. Unset = the file's.
+  std::optional<std::vector<OptionValue>> tune_values;
+  std::optional<std::vector<OptionValue>> tune_set;
 };
 
 // One declared verdict ([[verdict]]): the claim in a sentence, the metric (a results column or a
@@ -127,7 +132,8 @@ std::vector<RunSpec> expand(const Experiment& experiment, const std::string& pro
                             const TuneChoice* choice = nullptr);
 
 // The tuning stage's runs: per configuration of the grid (first seed), one run per candidate
-// value, with [tune.set] applied. Their axes are the configuration's plus the tuned option.
+// value, with [tune.set] (or the profile's [P.tune.set]) applied. Their axes are the
+// configuration's plus the tuned option.
 std::vector<RunSpec> tuning_runs(const Experiment& experiment, const std::string& profile = "");
 
 // "activation=relu,init=auto": a run's grid values except seed (and except the tuned option).

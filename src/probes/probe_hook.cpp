@@ -72,16 +72,26 @@ void ProbeHook::write_probe_images(const TrainingContext& context, const torch::
     const auto cpu = t.to(torch::kCPU, torch::kFloat64).contiguous();
     return std::vector<double>(cpu.data_ptr<double>(), cpu.data_ptr<double>() + cpu.numel());
   };
-  const nlohmann::json record = {
+  nlohmann::json record = {
       {"split", "train"},
       {"data_dir", context.config.data_dir},
       {"count", source.size(0)},
       {"indices", std::vector<int64_t>(source.data_ptr<int64_t>(),
                                        source.data_ptr<int64_t>() + source.numel())},
-      {"pixel_mean", as_vector(context.train_images.pixel_mean())},
-      {"pixel_std", as_vector(context.train_images.pixel_std())},
+      {"input_preprocessing", context.config.input_preprocessing},
       {"chunk_size", settings_.chunk_size},
       {"same_sign_images", std::min(settings_.same_sign_images, source.size(0))}};
+  const auto std = context.train_images.pixel_std();
+  if (std.defined()) {
+    record["pixel_mean"] = as_vector(context.train_images.pixel_mean());
+    record["pixel_std"] = as_vector(std);
+  } else {
+    // cuda_convnet: a mean image and no division. The per-channel fields are null, so that a
+    // reader that knows only them fails instead of rebuilding other images.
+    record["pixel_mean"] = nullptr;
+    record["pixel_std"] = nullptr;
+    record["pixel_mean_image"] = as_vector(context.train_images.pixel_mean());
+  }
   write_file_atomic(dir_ / "probe_images.json", record.dump() + "\n");  // 1,000 indices: one line
 }
 

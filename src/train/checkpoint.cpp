@@ -57,6 +57,11 @@ RunSummary summary_from_json(const nlohmann::json& j) {
   s.final_train_error = j.at("final_train_error").get<double>();
   s.total_seconds = j.at("total_seconds").get<double>();
   s.clipped_steps = j.at("clipped_steps").get<int64_t>();
+  if (j.contains("stop_reason") && j["stop_reason"].is_string())
+    s.stop_reason = j["stop_reason"].get<std::string>();
+  if (j.contains("stop_target_position") && !j["stop_target_position"].is_null())
+    s.stop_target_position = j["stop_target_position"].get<double>();
+  s.evaluations_past_stop_target = j.value("evaluations_past_stop_target", 0);
   return s;
 }
 

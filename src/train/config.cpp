@@ -59,6 +59,16 @@ TrainConfig resolve(TrainConfig config) {
   require(config.checkpoint_every_steps >= 0,
           "--checkpoint-every-steps must be >= 0 (0 = after every epoch only)");
   for (const auto& target : config.targets) parse_target(target);
+  require(
+      config.input_preprocessing == "standardise" || config.input_preprocessing == "cuda_convnet",
+      fmt::format("unknown --input-preprocessing '{}': valid are standardise, cuda_convnet",
+                  config.input_preprocessing));
+  // "off" says "no condition" where an empty value cannot be written (`--stop-when=` on a command
+  // line, an experiment's [tune.set] undoing a base stop_when).
+  if (config.stop_when == "off") config.stop_when.clear();
+  if (!config.stop_when.empty()) parse_stop_condition(config.stop_when);
+  require(config.stop_patience >= 0,
+          fmt::format("--stop-patience must be >= 0, got {}", config.stop_patience));
   if (config.threads == 0)
     config.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return config;
@@ -83,6 +93,7 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"train_subset", c.train_subset},
       {"test_subset", c.test_subset},
       {"partial_data", c.partial_data},
+      {"input_preprocessing", c.input_preprocessing},
       {"subset_seed", c.subset_seed},
       {"augment", c.augment},
       {"train_eval_images", c.train_eval_images},
@@ -103,6 +114,7 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"device", c.device},
       {"threads", c.threads},
       {"bf16", c.bf16},
+      {"flush_denormal", c.flush_denormal},
       {"cudnn_benchmark", c.cudnn_benchmark},
       {"cudnn_deterministic", c.cudnn_deterministic},
       {"measure_activation_cost", c.measure_activation_cost},
@@ -117,6 +129,8 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"probe_update_ratio_every", c.probe_update_ratio_every},
       {"probe_per_step", c.probe_per_step},
       {"targets", c.targets},
+      {"stop_when", c.stop_when},
+      {"stop_patience", c.stop_patience},
   };
 }
 
@@ -163,6 +177,11 @@ TrainConfig config_from_json(const nlohmann::json& j) {
     c.cudnn_benchmark = j.value("cudnn_benchmark", false);
     c.cudnn_deterministic = j.value("cudnn_deterministic", false);
     c.partial_data = j.value("partial_data", false);
+    // Fields added later; records made before them ran with these values.
+    c.input_preprocessing = j.value("input_preprocessing", std::string("standardise"));
+    c.flush_denormal = j.value("flush_denormal", false);
+    c.stop_when = j.value("stop_when", std::string());
+    c.stop_patience = j.value("stop_patience", 0);
     c.checkpoints = j.value("checkpoints", true);
     c.checkpoint_every_steps = j.value("checkpoint_every_steps", int64_t{0});
     j.at("out_dir").get_to(c.out_dir);

@@ -26,6 +26,10 @@ struct TrainConfig {
   int evals_per_epoch = 1;  // evaluations per epoch (train error, test error); N - 1 inside it
   // --partial-data: accept a data folder whose splits are not 50,000 / 10,000 images.
   bool partial_data = false;
+  // What the network sees: "standardise" = (pixel - channel mean) / channel std of the training
+  // images; "cuda_convnet" = float pixels on the 0-255 scale minus the training images' mean image
+  // (per pixel and channel, no division), as cuda-convnet's CIFAR data provider feeds them.
+  std::string input_preprocessing = "standardise";
 
   // --- optimisation
   int epochs = 10;
@@ -46,6 +50,9 @@ struct TrainConfig {
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
   int threads = 0;              // CPU intra-op threads; 0 = all cores
   bool bf16 = false;            // bf16 autocast (CUDA only)
+  // Flush subnormal floats to zero on the CPU (at::globalContext().setFlushDenormal): tanh and
+  // sigmoid nets with tiny weights otherwise run much of their arithmetic on slow subnormals.
+  bool flush_denormal = false;
   // cuDNN (CUDA only): time the convolution algorithms per shape and keep the fastest;
   // use deterministic algorithms only. Set for the run by apply_cuda_settings().
   bool cudnn_benchmark = false;
@@ -67,9 +74,13 @@ struct TrainConfig {
   bool probe_per_step = false;
 
   // --- convergence: when each metric first reaches its value (summary.json "targets")
-  std::vector<std::string> targets = {
-      "train_error=0.25", "test_error=0.5"};  // gradient norms per step instead of per-epoch means
-  bool overwrite = false;                     // replace an earlier run in out_dir
+  std::vector<std::string> targets = {"train_error=0.25", "test_error=0.5"};
+  // Stop early: "METRIC<=VALUE" (e.g. "train_error<=0.25"; metrics as for targets); the run ends,
+  // completed, `stop_patience` evaluations after the first one at or below VALUE. "" (or "off",
+  // which resolve() turns into "") = run every epoch.
+  std::string stop_when;
+  int stop_patience = 0;
+  bool overwrite = false;  // replace an earlier run in out_dir
 };
 
 // Throws Error naming the field and the valid values for any bad value; fills model defaults.

@@ -10,31 +10,64 @@ namespace actlab {
 
 namespace {
 
-double metric_value(const EpochMetrics& m, const std::string& metric) {
-  if (metric == "train_error") return m.train_error;
-  if (metric == "test_error") return m.test_error;
-  if (metric == "train_loss") return m.train_loss;
-  return m.test_loss;
+constexpr const char* kMetrics =
+    "train_error, test_error, train_loss, test_loss, train_error_running, train_loss_running";
+
+bool known_metric(const std::string& metric) {
+  return metric == "train_error" || metric == "test_error" || metric == "train_loss" ||
+         metric == "test_loss" || metric == "train_error_running" || metric == "train_loss_running";
+}
+
+// "METRIC<separator>VALUE"; nullopt when malformed.
+std::optional<ConvergenceTarget> parse_comparison(const std::string& text,
+                                                  const std::string& separator) {
+  const auto at = text.find(separator);
+  if (at == std::string::npos) return std::nullopt;
+  ConvergenceTarget target;
+  target.metric = text.substr(0, at);
+  const std::string number = text.substr(at + separator.size());
+  char* end = nullptr;
+  target.threshold = std::strtod(number.c_str(), &end);
+  if (!known_metric(target.metric) || number.empty() || *end != '\0') return std::nullopt;
+  return target;
 }
 
 }  // namespace
 
+std::optional<double> metric_value(const EpochMetrics& m, const std::string& metric) {
+  if (metric == "train_error") return m.train_error;
+  if (metric == "test_error") return m.test_error;
+  if (metric == "train_loss") return m.train_loss;
+  if (metric == "train_error_running") return m.train_error_running;
+  if (metric == "train_loss_running") return m.train_loss_running;
+  return m.test_loss;
+}
+
+bool reaches(const EpochMetrics& metrics, const ConvergenceTarget& target) {
+  const auto value = metric_value(metrics, target.metric);
+  return value && *value <= target.threshold;
+}
+
 ConvergenceTarget parse_target(const std::string& text) {
-  const auto equals = text.find('=');
-  ConvergenceTarget target;
-  target.metric = text.substr(0, equals);
-  const bool known = target.metric == "train_error" || target.metric == "test_error" ||
-                     target.metric == "train_loss" || target.metric == "test_loss";
-  char* end = nullptr;
-  const std::string number = equals == std::string::npos ? "" : text.substr(equals + 1);
-  target.threshold = std::strtod(number.c_str(), &end);
-  if (!known || number.empty() || *end != '\0') {
+  const auto target = parse_comparison(text, "=");
+  if (!target) {
     throw Error(
-        fmt::format("target '{}' is malformed: write METRIC=VALUE with METRIC one of "
-                    "train_error, test_error, train_loss, test_loss (e.g. train_error=0.25)",
-                    text));
+        fmt::format("target '{}' is malformed: write METRIC=VALUE with METRIC one of {} (e.g. "
+                    "train_error=0.25)",
+                    text, kMetrics));
   }
-  return target;
+  return *target;
+}
+
+ConvergenceTarget parse_stop_condition(const std::string& text) {
+  const auto target = parse_comparison(text, "<=");
+  if (!target) {
+    throw Error(fmt::format(
+        "--stop-when '{}' is malformed: write METRIC<=VALUE with METRIC one of {} (e.g. "
+        "train_error<=0.25)",
+        text, kMetrics));
+  }
+  return *target;
 }
 
 nlohmann::json convergence_json(const std::vector<EpochMetrics>& metrics,
@@ -47,7 +80,7 @@ nlohmann::json convergence_json(const std::vector<EpochMetrics>& metrics,
                             {"position", nullptr},     {"step", nullptr},
                             {"images_seen", nullptr},  {"seconds", nullptr}};
     for (const auto& m : metrics) {
-      if (metric_value(m, target.metric) <= target.threshold) {
+      if (reaches(m, target)) {
         entry["reached"] = true;
         entry["epoch"] = m.epoch;
         entry["position"] = m.position;

@@ -52,21 +52,45 @@ std::pair<torch::Tensor, torch::Tensor> channel_statistics(const torch::Tensor& 
   return {mean.to(torch::kFloat32), variance.sqrt().to(torch::kFloat32)};
 }
 
+PixelNormalisation input_normalisation(const std::string& preprocessing,
+                                       const torch::Tensor& images) {
+  if (preprocessing == "standardise") {
+    const auto [mean, std] = channel_statistics(images);
+    return {(mean * 255.0).reshape({1, 3, 1, 1}), (std * 255.0).reshape({1, 3, 1, 1})};
+  }
+  if (preprocessing == "cuda_convnet") {
+    auto sum = torch::zeros({1, images.size(1), images.size(2), images.size(3)}, torch::kFloat64);
+    for (const auto& chunk : images.split(2048)) sum += chunk.to(torch::kFloat64).sum(0, true);
+    return {(sum / static_cast<double>(std::max<int64_t>(1, images.size(0)))).to(torch::kFloat32),
+            torch::Tensor()};
+  }
+  throw Error(fmt::format("unknown --input-preprocessing '{}': valid are standardise, cuda_convnet",
+                          preprocessing));
+}
+
 DeviceImages::DeviceImages(const ImageSet& set, torch::Device device, torch::Tensor mean,
                            torch::Tensor std)
+    : DeviceImages(set, device,
+                   PixelNormalisation{(mean * 255.0).reshape({1, 3, 1, 1}),
+                                      (std * 255.0).reshape({1, 3, 1, 1})}) {}
+
+DeviceImages::DeviceImages(const ImageSet& set, torch::Device device,
+                           const PixelNormalisation& normalisation)
     : images_(set.images.to(device).contiguous()),
       labels_(set.labels.to(device)),
       source_index_(set.source_index.defined() ? set.source_index.to(torch::kCPU)
                                                : torch::arange(set.size(), torch::kInt64)),
-      mean_((mean * 255.0).reshape({1, 3, 1, 1}).to(device)),
-      std_((std * 255.0).reshape({1, 3, 1, 1}).to(device)) {}
+      mean_(normalisation.mean.to(device, torch::kFloat32)),
+      std_(normalisation.std.defined() ? normalisation.std.to(device, torch::kFloat32)
+                                       : torch::Tensor()) {}
 
 torch::Tensor DeviceImages::pixel_mean() const {
-  return mean_.flatten().to(torch::kCPU);
+  const auto mean = mean_.to(torch::kCPU);
+  return mean.size(2) == 1 && mean.size(3) == 1 ? mean.flatten() : mean.squeeze(0);
 }
 
 torch::Tensor DeviceImages::pixel_std() const {
-  return std_.flatten().to(torch::kCPU);
+  return std_.defined() ? std_.flatten().to(torch::kCPU) : torch::Tensor();
 }
 
 torch::Tensor augment_crop_flip(const torch::Tensor& images, int64_t padding) {
@@ -92,7 +116,8 @@ torch::Tensor augment_crop_flip(const torch::Tensor& images, int64_t padding) {
 torch::Tensor DeviceImages::batch(const torch::Tensor& indices, bool augment) const {
   auto images = images_.index_select(0, indices);
   if (augment) images = augment_crop_flip(images);
-  return (images.to(torch::kFloat32) - mean_) / std_;
+  const auto centred = images.to(torch::kFloat32) - mean_;
+  return std_.defined() ? centred / std_ : centred;
 }
 
 }  // namespace actlab

@@ -19,13 +19,14 @@ TrainingData::TrainingData(const TrainConfig& config, torch::Device device)
     : TrainingData(config, device, read_subset(config, "train", config.train_subset)) {}
 
 TrainingData::TrainingData(const TrainConfig& config, torch::Device device, const ImageSet& train)
-    : TrainingData(config, device, train, channel_statistics(train.images)) {}
+    : TrainingData(config, device, train,
+                   input_normalisation(config.input_preprocessing, train.images)) {}
 
+// The test images are normalised with the training images' statistics.
 TrainingData::TrainingData(const TrainConfig& config, torch::Device device, const ImageSet& train,
-                           const std::pair<torch::Tensor, torch::Tensor>& statistics)
-    : train_images(train, device, statistics.first, statistics.second),
-      test_images(read_subset(config, "test", config.test_subset), device, statistics.first,
-                  statistics.second) {
+                           const PixelNormalisation& normalisation)
+    : train_images(train, device, normalisation),
+      test_images(read_subset(config, "test", config.test_subset), device, normalisation) {
   const int64_t train_eval_count = config.train_eval_images == 0
                                        ? train_images.size()
                                        : std::min(config.train_eval_images, train_images.size());

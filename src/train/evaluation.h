@@ -22,7 +22,7 @@ struct TrainingData {
  private:
   TrainingData(const TrainConfig& config, torch::Device device, const ImageSet& train);
   TrainingData(const TrainConfig& config, torch::Device device, const ImageSet& train,
-               const std::pair<torch::Tensor, torch::Tensor>& statistics);
+               const PixelNormalisation& normalisation);
 };
 
 struct Evaluation {

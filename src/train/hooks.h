@@ -49,6 +49,11 @@ struct RunSummary {
   double final_train_error = 1;
   double total_seconds = 0;
   int64_t clipped_steps = 0;
+  // --stop-when: the position of the first evaluation that met it, the evaluations after it
+  // (--stop-patience counts them) and, once the run stopped on it, why (else empty).
+  std::optional<double> stop_target_position;
+  int evaluations_past_stop_target = 0;
+  std::string stop_reason;
 };
 
 nlohmann::json to_json(const EpochMetrics& metrics);

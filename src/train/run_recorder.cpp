@@ -74,7 +74,11 @@ nlohmann::json to_json(const RunSummary& s) {
           {"best_epoch", s.best_epoch},
           {"final_train_error", s.final_train_error},
           {"total_seconds", s.total_seconds},
-          {"clipped_steps", s.clipped_steps}};
+          {"clipped_steps", s.clipped_steps},
+          {"stop_reason",
+           s.stop_reason.empty() ? nlohmann::json(nullptr) : nlohmann::json(s.stop_reason)},
+          {"stop_target_position", optional_json(s.stop_target_position)},
+          {"evaluations_past_stop_target", s.evaluations_past_stop_target}};
 }
 
 RunRecorder::RunRecorder(fs::path dir, Existing existing) : dir_(std::move(dir)) {
@@ -88,10 +92,9 @@ RunRecorder::RunRecorder(fs::path dir, Existing existing) : dir_(std::move(dir))
   }
   std::error_code error;
   // An overwritten run must not leave files of the old one behind (e.g. probes now off).
-  for (const char* name :
-       {"config.json", "metrics.jsonl", "summary.json", "layers.jsonl", "histograms.jsonl",
-        "gradients.jsonl", "activation_cost.json", "model.pt", "probe_images.json",
-        "checkpoint.pt", "checkpoint.json"}) {
+  for (const char* name : {"config.json", "metrics.jsonl", "summary.json", "layers.jsonl",
+                           "histograms.jsonl", "gradients.jsonl", "activation_cost.json",
+                           "model.pt", "probe_images.json", "checkpoint.pt", "checkpoint.json"}) {
     fs::remove(dir_ / name, error);
   }
   for (const auto& entry : fs::directory_iterator(dir_, error)) {

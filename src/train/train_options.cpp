@@ -1,5 +1,7 @@
 #include "src/train/train_options.h"
 
+#include <fmt/format.h>
+
 #include "models/init.h"
 
 namespace actlab {
@@ -7,7 +9,9 @@ namespace actlab {
 void add_train_options(CLI::App& command, TrainConfig& c) {
   ModelOptions& m = c.model_options;
   command
-      .add_option("--model", c.model, "krizhevsky4 | plain | vgg | resnet (`actlab list models`)")
+      .add_option("--model", c.model,
+                  "krizhevsky4 | krizhevsky18pct | krizhevsky80sec | plain | vgg | resnet (`actlab "
+                  "list models`)")
       ->capture_default_str()
       ->group("Model");
   command
@@ -50,7 +54,12 @@ void add_train_options(CLI::App& command, TrainConfig& c) {
           [&m](int64_t count) { m.zero_init_residual = count > 0; },
           "resnet: zero the last layer of each residual branch (default: on without batch norm)")
       ->group("Model");
-  command.add_option("--init", m.init, init_help())->capture_default_str()->group("Model");
+  command
+      .add_option("--init", m.init,
+                  fmt::format("{}. Default: the model's own (the cfg's Gaussian stds for "
+                              "krizhevsky18pct and krizhevsky80sec, auto for the others)",
+                              init_help()))
+      ->group("Model");
   command
       .add_option("--init-stds", m.init_stds,
                   "Gaussian std per weighted layer in forward order, replacing --init, e.g. "
@@ -81,6 +90,12 @@ void add_train_options(CLI::App& command, TrainConfig& c) {
   command
       .add_flag("--partial-data", c.partial_data,
                 "accept a data folder whose splits are not CIFAR-10's 50,000 / 10,000 images")
+      ->group("Data");
+  command
+      .add_option("--input-preprocessing", c.input_preprocessing,
+                  "standardise ((pixel - channel mean) / channel std) | cuda_convnet (0-255 "
+                  "pixels minus the training images' mean image, no division)")
+      ->capture_default_str()
       ->group("Data");
   command.add_option("--subset-seed", c.subset_seed, "seed that picks the subsets")
       ->capture_default_str()
@@ -144,6 +159,10 @@ void add_train_options(CLI::App& command, TrainConfig& c) {
       ->capture_default_str()
       ->group("Execution");
   command.add_flag("--bf16", c.bf16, "bf16 autocast (CUDA only)")->group("Execution");
+  command
+      .add_flag("--flush-denormal", c.flush_denormal,
+                "flush subnormal floats to zero on the CPU (faster for nets with tiny values)")
+      ->group("Execution");
   command
       .add_flag("--cudnn-benchmark", c.cudnn_benchmark,
                 "cuDNN times its convolution algorithms per shape and keeps the fastest (CUDA)")
@@ -210,6 +229,16 @@ void add_train_options(CLI::App& command, TrainConfig& c) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->expected(1)
       ->allow_extra_args(false)
+      ->group("Convergence");
+  command
+      .add_option("--stop-when", c.stop_when,
+                  "stop early once METRIC<=VALUE at an evaluation (e.g. train_error<=0.25); the "
+                  "run is completed and summary.json says why; off = none (default)")
+      ->group("Convergence");
+  command
+      .add_option("--stop-patience", c.stop_patience,
+                  "with --stop-when: evaluations to go on after the first one that meets it")
+      ->capture_default_str()
       ->group("Convergence");
 }
 

@@ -10,6 +10,7 @@
 #include "src/core/compat.h"
 #include "src/core/error.h"
 #include "src/train/checkpoint.h"
+#include "src/train/convergence.h"
 #include "src/train/cuda_settings.h"
 #include "src/train/evaluation.h"
 #include "src/train/evaluation_schedule.h"
@@ -42,6 +43,10 @@ torch::Device prepare_process(const TrainConfig& config) {
     throw Error("--bf16 autocast needs a CUDA device: drop --bf16 or use --device cuda");
   }
   at::set_num_threads(config.threads);
+  // Set either way: a process that runs several trainings (tests) must not inherit the last one's.
+  if (!at::globalContext().setFlushDenormal(config.flush_denormal) && config.flush_denormal) {
+    throw Error("--flush-denormal is not supported on this CPU (no SSE3): drop it");
+  }
   apply_cuda_settings(config);
   torch::manual_seed(config.seed);
   if (device.is_cuda()) torch::cuda::manual_seed_all(config.seed);
@@ -70,6 +75,7 @@ class TrainingLoop {
                  device_, data_.train_images, data_.test_images},
         clipper_(config.clip_norm),
         finite_(FiniteCheck::for_device(device_)) {
+    if (!config.stop_when.empty()) stop_condition_ = parse_stop_condition(config.stop_when);
     // The last partial batch is dropped: a 1-image batch breaks batch norm.
     batch_size_ = std::min(config.batch_size, data_.train_images.size());
     context_.steps_per_epoch = data_.train_images.size() / batch_size_;
@@ -94,12 +100,14 @@ class TrainingLoop {
         begin_epoch();
       }
       train_rest_of_epoch();
-      if (state_.summary.status != "running") break;
+      if (state_.summary.status != "running" || stopping()) break;
       end_epoch();
       for (auto* hook : hooks_) hook->on_epoch_end(context_);
+      if (stopping()) break;
     }
     RunSummary& summary = state_.summary;
     if (summary.status == "running") summary.status = "completed";
+    if (summary.status != "completed") summary.stop_reason.clear();  // diverged at that evaluation
     summary.steps = state_.step;
     summary.total_seconds = seconds();
     for (auto* hook : hooks_) hook->on_finish(context_, summary);
@@ -108,6 +116,31 @@ class TrainingLoop {
 
  private:
   double seconds() const { return state_.seconds_before + seconds_since(start_); }
+
+  // --stop-when has ended the run (at the evaluation just made).
+  bool stopping() const { return !state_.summary.stop_reason.empty(); }
+
+  // --stop-when: counts evaluations from the first that meets the condition; after
+  // --stop-patience more, the run stops there (completed), final_* from that evaluation.
+  void observe_stop_condition(const EpochMetrics& metrics) {
+    if (!stop_condition_) return;
+    RunSummary& summary = state_.summary;
+    if (!summary.stop_target_position) {
+      if (!reaches(metrics, *stop_condition_)) return;
+      summary.stop_target_position = metrics.position;
+    } else {
+      ++summary.evaluations_past_stop_target;
+    }
+    if (summary.evaluations_past_stop_target < config_.stop_patience) return;
+    summary.stop_reason = fmt::format("target {} reached at epoch {:g}", config_.stop_when,
+                                      *summary.stop_target_position);
+    if (summary.evaluations_past_stop_target > 0) {
+      summary.stop_reason += fmt::format("; stopped {} evaluations later, at epoch {:g}",
+                                         summary.evaluations_past_stop_target, metrics.position);
+    }
+    summary.final_train_error = metrics.train_error;
+    summary.final_test_error = metrics.test_error;
+  }
 
   // The fractional epoch after `batches` batches of epoch `epoch` (1-based).
   double position(int epoch, int64_t batches) const {
@@ -137,6 +170,7 @@ class TrainingLoop {
       }
     }
     for (auto* hook : hooks_) hook->on_evaluation(context_, metrics);
+    observe_stop_condition(metrics);
   }
 
   void begin_epoch() {
@@ -174,12 +208,18 @@ class TrainingLoop {
         inside.position = position(state_.epoch, progress.batches);
         inside.images_seen = state_.images_seen + progress.images;
         inside.lr = learning_rate_at(config_, position(state_.epoch, progress.batches - 1));
+        // The epoch's batches so far, as trained: read from the device here only, where the
+        // evaluation waits for it anyway.
+        const auto images = static_cast<double>(std::max<int64_t>(1, progress.images));
+        inside.train_loss_running = progress.loss_sum.item<double>() / images;
+        inside.train_error_running = progress.wrong.item<double>() / images;
         record_evaluation(inside);  // evaluate() puts the model back in training mode
         progress.evaluation_seconds += seconds_since(evaluation_start);
       }
       progress.elapsed_seconds = elapsed_before + seconds_since(session_start);
       if (checkpoint_may_follow() && !settle_device_state()) return;
       for (auto* hook : hooks_) hook->after_step(context_);
+      if (stopping()) return settle_device_state_for_stop();
     }
     if (!settle_device_state()) return;
     compat::synchronize_cuda();
@@ -258,6 +298,14 @@ class TrainingLoop {
     return true;
   }
 
+  // A run stopped inside an epoch: what the device still holds for it (clipped steps, a
+  // non-finite loss not yet read back) is settled; such a loss makes the run diverged after all.
+  void settle_device_state_for_stop() {
+    if (!settle_device_state()) state_.summary.stop_reason.clear();
+    state_.summary.clipped_steps += state_.progress.clipped;
+    compat::synchronize_cuda();
+  }
+
   bool checkpoint_may_follow() const {
     const int64_t every = config_.checkpoint_every_steps;
     return config_.checkpoints && every > 0 && state_.step % every == 0;
@@ -280,6 +328,7 @@ class TrainingLoop {
   TrainingContext context_;
   GradientClipper clipper_;  // clips on the device; counts clipped steps there
   FiniteCheck finite_;       // reads the loss back every step on CPU, every N on CUDA
+  std::optional<ConvergenceTarget> stop_condition_;  // --stop-when
   int64_t batch_size_ = 0;
 };
 
