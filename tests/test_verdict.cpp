@@ -67,6 +67,7 @@ void write_run(const std::filesystem::path& sweep, const RunSpec& spec, const st
   write_text(dir / "config.json", config.dump());
   write_text(dir / "summary.json",
              nlohmann::json({{"status", status}, {"train_error_auc", auc}}).dump());
+  write_text(dir / "metrics.jsonl", "{\"epoch\":0,\"train_error\":0.9}\n");
 }
 
 // A sweep of the kSweep grid whose relu runs have `relu` and tanh runs `tanh` as their AUCs.

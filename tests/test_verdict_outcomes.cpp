@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "src/core/files.h"
@@ -60,6 +61,7 @@ std::vector<VerdictResult> verdicts_of(const std::string& verdicts, const Summar
     write_fixture_file(run / "config.json", config.dump());
     write_fixture_file(run / "summary.json",
                        summary(config["activation"], config["seed"].get<int>()).dump());
+    write_fixture_file(run / "metrics.jsonl", "{\"epoch\":0,\"train_error\":0.9}\n");
   }
   return evaluate_verdicts(experiment, classify_runs(dir.path(), load_results(dir.path())));
 }
@@ -342,4 +344,41 @@ expects_untrained = true
   // Two seeds a group cannot decide a rank test (smallest two-sided p = 2 / C(4, 2) = 1/3).
   CHECK(bound.outcome == "INCONCLUSIVE");
   CHECK_THAT(result.output, Catch::Contains("NOT TRAINED") && Catch::Contains(">=3 >=3"));
+}
+
+TEST_CASE("damaged records are named and listed apart, never averaged",
+          "[unit][harness][verdict]") {
+  TempDir dir;
+  const auto file = write_fixture_file(dir / "experiment.toml", std::string(kHeader) + kAucVerdict);
+  const auto runs = expand(load_experiment(file));
+  for (const auto& spec : runs) {
+    nlohmann::json axes = nlohmann::json::object(), config = nlohmann::json::object();
+    for (const auto& [key, value] : spec.axes) axes[key] = value;
+    for (const auto& [key, value] : spec.options) config[key] = value;
+    const auto run = dir / "runs" / spec.id;
+    write_fixture_file(run / "run.json",
+                       nlohmann::json({{"run_id", spec.id}, {"axes", axes}}).dump());
+    write_fixture_file(run / "config.json", config.dump());
+    write_fixture_file(run / "summary.json", completed(0.3, 1.0).dump());
+    write_fixture_file(run / "metrics.jsonl", "{\"epoch\":0}\n{\"epoch\":1}\n");
+  }
+  write_fixture_file(dir / "runs" / runs[0].id / "summary.json", "{\"status\": \"compl");
+  write_fixture_file(dir / "runs" / runs[1].id / "metrics.jsonl", "{\"epoch\":0}\n{\"epo");
+  std::filesystem::remove(dir / "runs" / runs[2].id / "metrics.jsonl");
+  const RunSet set = classify_runs(dir.path(), load_results(dir.path()));
+  CHECK(set.finished.size() == runs.size() - 3);
+  REQUIRE(set.apart.size() == 3);
+  std::map<std::string, std::string> reasons;
+  for (const auto& [run, reason] : set.apart) reasons[run.id] = reason;
+  CHECK_THAT(reasons[runs[0].id], Catch::StartsWith("damaged: summary.json is not JSON ("));
+  CHECK(reasons[runs[1].id] == "damaged: metrics.jsonl line 2 is not JSON (half-written?)");
+  CHECK(reasons[runs[2].id] == "damaged: metrics.jsonl is missing");
+  // Through the command line: the verdict and collect go on, naming each damaged run.
+  const auto verdict = run_actlab(fmt::format("verdict '{}'", dir.path().string()));
+  CHECK(verdict.exit_code == 0);
+  CHECK_THAT(verdict.output,
+             Catch::Contains("damaged: metrics.jsonl is missing (not averaged): " + runs[2].id));
+  const auto collect = run_actlab(fmt::format("collect '{}'", dir.path().string()));
+  CHECK(collect.exit_code == 0);
+  CHECK_THAT(read_file(dir / "results.csv"), Catch::Contains("metrics.jsonl is missing"));
 }

@@ -96,6 +96,12 @@ Action add_collect_command(CLI::App& app) {
     write_results(*dir, results);
     fmt::print("collected {} runs into {}/results.csv and {}/results.db\n", results.size(), *dir,
                *dir);
+    for (const auto& run : results) {
+      if (!run.damage.empty()) {
+        fmt::print("damaged run {} (its `damage` column; verdicts and reports list it apart): {}\n",
+                   run.id, join(run.damage, "; "));
+      }
+    }
     return 0;
   };
 }

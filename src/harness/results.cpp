@@ -141,6 +141,7 @@ nlohmann::json RunResult::row() const {
     if (!value.is_structured()) row[key] = value;
   }
   if (summary.contains("status")) row["diverged"] = summary["status"] == "diverged" ? 1 : 0;
+  if (!damage.empty()) row["damage"] = join(damage, "; ");
   // Which data the numbers came from (config.json resolved.data, docs/records.md).
   if (config.contains("resolved") && config["resolved"].contains("data") &&
       config["resolved"]["data"].value("fingerprint", nlohmann::json()).is_string()) {
@@ -178,16 +179,67 @@ std::vector<nlohmann::json> read_jsonl(const fs::path& path) {
   return records;
 }
 
+namespace {
+
+// A record file's object; what is wrong with it goes to `damage` (absent is not damage).
+nlohmann::json read_record(const fs::path& path, std::vector<std::string>& damage) {
+  if (!fs::exists(path)) return nlohmann::json::object();
+  try {
+    auto json = nlohmann::json::parse(read_file(path));
+    if (json.is_object()) return json;
+    damage.push_back(fmt::format("{} is not a JSON object", path.filename().string()));
+  } catch (const nlohmann::json::exception& error) {
+    std::string what = error.what();
+    if (const auto colon = what.rfind(": "); colon != std::string::npos)
+      what = what.substr(colon + 2);
+    damage.push_back(fmt::format("{} is not JSON ({})", path.filename().string(), what));
+  }
+  return nlohmann::json::object();
+}
+
+std::vector<nlohmann::json> read_record_lines(const fs::path& path,
+                                              std::vector<std::string>& damage) {
+  std::vector<nlohmann::json> records;
+  if (!fs::exists(path)) return records;
+  std::istringstream lines(read_file(path));
+  std::string line;
+  int number = 0;
+  std::vector<int> bad;
+  while (std::getline(lines, line)) {
+    ++number;
+    if (line.empty()) continue;
+    try {
+      records.push_back(nlohmann::json::parse(line));
+    } catch (const nlohmann::json::exception&) {
+      bad.push_back(number);
+    }
+  }
+  if (!bad.empty()) {
+    damage.push_back(fmt::format(
+        "{} line {} is not JSON{}", path.filename().string(), bad.front(),
+        bad.size() > 1 ? fmt::format(" ({} lines)", bad.size()) : std::string(" (half-written?)")));
+  }
+  return records;
+}
+
+}  // namespace
+
 RunResult load_run(const fs::path& folder) {
   RunResult result;
   result.id = folder.filename().string();
-  result.run = read_json_or_empty(folder / "run.json");
-  result.config = read_json_or_empty(folder / "config.json");
-  result.summary = read_json_or_empty(folder / "summary.json");
-  result.epochs = read_jsonl(folder / "metrics.jsonl");
-  result.layers = read_jsonl(folder / "layers.jsonl");
-  result.gradients = read_jsonl(folder / "gradients.jsonl");
-  result.activation_cost = read_json_or_empty(folder / "activation_cost.json");
+  auto& damage = result.damage;
+  result.run = read_record(folder / "run.json", damage);
+  result.config = read_record(folder / "config.json", damage);
+  result.summary = read_record(folder / "summary.json", damage);
+  result.epochs = read_record_lines(folder / "metrics.jsonl", damage);
+  result.layers = read_record_lines(folder / "layers.jsonl", damage);
+  result.gradients = read_record_lines(folder / "gradients.jsonl", damage);
+  result.activation_cost = read_record(folder / "activation_cost.json", damage);
+  // Every run writes its epoch-0 evaluation before it can finish.
+  if (!fs::exists(folder / "metrics.jsonl") && result.summary.contains("status") &&
+      result.summary["status"] != "running") {
+    damage.push_back("metrics.jsonl is missing");
+  }
   return result;
 }
 

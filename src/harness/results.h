@@ -19,6 +19,9 @@ struct RunResult {
   std::vector<nlohmann::json> gradients;              // gradients.jsonl
   // activation_cost.json (--measure-activation-cost), an empty object when absent.
   nlohmann::json activation_cost = nlohmann::json::object();
+  // What is wrong with the folder's records, one line each ("summary.json is not JSON: ..."):
+  // a damaged run is listed apart, never averaged.
+  std::vector<std::string> damage;
   // One flat row: run_id, experiment, status, every scalar of config and summary, and per target
   // "<metric>_<value>_epoch|_position|_step|_images|_seconds" (e.g. train_error_0.25_epoch), and
   // the scalars of activation_cost.json but its "activation" (config.json's already).
@@ -32,7 +35,9 @@ nlohmann::json read_json_or_empty(const std::filesystem::path& path);
 // a missing file gives none.
 std::vector<nlohmann::json> read_jsonl(const std::filesystem::path& path);
 
-// One run folder (config.json, metrics.jsonl, ...); the id is the folder's name.
+// One run folder (config.json, metrics.jsonl, ...); the id is the folder's name. A record file
+// that is not JSON, a JSON Lines file with a line that is not (half-written), or a missing
+// metrics.jsonl beside a summary fills `damage`.
 RunResult load_run(const std::filesystem::path& run_dir);
 
 // Every run folder under SWEEP/runs/, in name order. Folders without config.json are skipped.

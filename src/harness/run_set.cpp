@@ -64,7 +64,10 @@ RunSet classify_runs(const fs::path& sweep_dir, std::vector<RunResult> results) 
     const std::string status = run.summary.value("status", "");
     const bool stale =
         know_grid && run.run.contains("run_id") && !current[profile_of(run)].count(run.id);
-    if (stale) {
+    if (!run.damage.empty()) {
+      const std::string reason = "damaged: " + join(run.damage, "; ");
+      set.apart.push_back({std::move(run), reason});
+    } else if (stale) {
       set.apart.push_back({std::move(run), "stale (older grid)"});
     } else if (status == "completed") {
       set.finished.push_back(std::move(run));
