@@ -463,7 +463,9 @@ def main():
                     parts.append(f"<p><b>{key}:</b> {esc(experiment[key])}</p>\n")
         finished = sum(len(g["runs"]) for g in source["groups"])
         parts.append(f"<h3>Verdicts</h3>\n<p class=\"meta\">Over the {finished} finished runs of the "
-                     f"current grid; 95% percentile bootstrap intervals over runs (seeds).</p>\n")
+                     f"current grid; each verdict's test is named in its row, p-values Holm-adjusted "
+                     f"over the file's verdicts, intervals unadjusted (experiments/README.md, "
+                     f"\"Which test, and why\").</p>\n")
         parts.append(verdict_table(source))
         parts.append(f"<h3>Groups</h3>\n{group_table(source)}")
         parts.append("<h3>Figures</h3>\n")
