@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "src/core/files.h"
 #include "src/harness/experiment.h"
@@ -73,6 +74,19 @@ nlohmann::json completed(double final_train_error, double auc) {
           {"epochs_completed", 40}};
 }
 
+// summary.json's record of the target train_error <= 0.25, reached at `epoch` or never.
+nlohmann::json target_25(std::optional<double> epoch) {
+  const auto at = epoch ? nlohmann::json(*epoch) : nlohmann::json();
+  return {{"metric", "train_error"},
+          {"threshold", 0.25},
+          {"reached", epoch.has_value()},
+          {"epoch", at},
+          {"position", at},
+          {"step", nullptr},
+          {"images_seen", nullptr},
+          {"seconds", nullptr}};
+}
+
 const std::string kAucVerdict = R"([[verdict]]
 says = "tanh's training-error area is larger"
 metric = "train_error_auc"
@@ -117,14 +131,7 @@ TEST_CASE("a target never reached is a lower bound that can decide a verdict",
   const auto never = [](const std::string& activation, int seed) {
     auto s = completed(0.3, 1);
     const bool reached = activation == "relu";
-    s["targets"] = {{{"metric", "train_error"},
-                     {"threshold", 0.25},
-                     {"reached", reached},
-                     {"epoch", reached ? nlohmann::json(5 + 0.25 * seed) : nlohmann::json()},
-                     {"position", reached ? nlohmann::json(5 + 0.25 * seed) : nlohmann::json()},
-                     {"step", nullptr},
-                     {"images_seen", nullptr},
-                     {"seconds", nullptr}}};
+    s["targets"] = {target_25(reached ? std::optional<double>(5 + 0.25 * seed) : std::nullopt)};
     s["final_train_error"] = reached ? 0.2 : 0.3;
     return s;
   };
@@ -226,14 +233,7 @@ TEST_CASE("a test that cannot reach significance is left out of the correction (
     const double noise[] = {0.02, -0.03, 0.05, -0.06, 0.01};
     auto s = completed(0.3, activation == "tanh" ? 1.06 + noise[seed] : 1.0);
     const bool reached = activation == "relu";
-    s["targets"] = {{{"metric", "train_error"},
-                     {"threshold", 0.25},
-                     {"reached", reached},
-                     {"epoch", reached ? nlohmann::json(5) : nlohmann::json()},
-                     {"position", nullptr},
-                     {"step", nullptr},
-                     {"images_seen", nullptr},
-                     {"seconds", nullptr}}};
+    s["targets"] = {target_25(reached ? std::optional<double>(5) : std::nullopt)};
     return s;
   };
   const auto verdicts = verdicts_of(R"([[verdict]]
