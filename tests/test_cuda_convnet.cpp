@@ -334,6 +334,17 @@ TEST_CASE("--stop-when ends a run at the first evaluation at or below the target
     CHECK(config_json["stop_when"] == config.stop_when);
     CHECK(config_json["input_preprocessing"] == "standardise");
   }
+  // Met before training: the run takes no step.
+  config.stop_when = "train_error<=1";
+  config.stop_patience = 0;
+  TempDir dir;
+  config.out_dir = dir.path().string();
+  MetricsLog at_start;
+  const RunSummary untrained = train(config, {&at_start});
+  CHECK(untrained.status == "completed");
+  CHECK(untrained.steps == 0);
+  CHECK(at_start.metrics.size() == 1);
+  CHECK(untrained.stop_reason == "target train_error<=1 reached at epoch 0");
 }
 
 TEST_CASE("--flush-denormal leaves a tiny tanh run's results within float noise",

@@ -94,7 +94,7 @@ class TrainingLoop {
       initial.lr = learning_rate_at(config_, 0);
       record_evaluation(initial);
     }
-    while (state_.summary.status == "running") {
+    while (state_.summary.status == "running" && !stopping()) {  // epoch 0 may meet --stop-when
       if (!state_.in_epoch) {
         if (state_.epoch >= config_.epochs) break;
         begin_epoch();
