@@ -281,7 +281,8 @@ struct MetricsLog : TrainingHook {
 
 }  // namespace
 
-TEST_CASE("--stop-when ends a run at the first evaluation at or below the target (+ patience)",
+// (A test name must not start with "-": CTest passes it to Catch2 as an argument.)
+TEST_CASE("a run with --stop-when ends at the first evaluation meeting the target (+ patience)",
           "[data][integration][training]") {
   REQUIRE(actlab::testing::have_cifar10());
   TrainConfig config;
@@ -347,7 +348,7 @@ TEST_CASE("--stop-when ends a run at the first evaluation at or below the target
   CHECK(untrained.stop_reason == "target train_error<=1 reached at epoch 0");
 }
 
-TEST_CASE("--flush-denormal leaves a tiny tanh run's results within float noise",
+TEST_CASE("a tiny tanh run with --flush-denormal stays within float noise of one without",
           "[data][integration][training]") {
   REQUIRE(actlab::testing::have_cifar10());
   // The paper's regime, where values are smallest: Gaussian init from 1e-4, tanh.
