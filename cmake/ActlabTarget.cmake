@@ -7,6 +7,10 @@ add_library(actlab_pch OBJECT ${PROJECT_SOURCE_DIR}/cmake/pch.cpp)
 target_compile_features(actlab_pch PUBLIC cxx_std_17)
 target_link_libraries(actlab_pch PUBLIC ${TORCH_LIBRARIES} fmt::fmt-header-only)
 set_target_properties(actlab_pch PROPERTIES CXX_EXTENSIONS OFF)
+if(ACTLAB_FUZZ)  # the precompiled header must be built with the options of its users
+  target_compile_options(actlab_pch PRIVATE -fsanitize=fuzzer-no-link,address
+                                            -fno-omit-frame-pointer -g)
+endif()
 if(ACTLAB_PCH)
   target_precompile_headers(actlab_pch PRIVATE <torch/torch.h> <fmt/format.h> <string> <vector>)
 endif()
@@ -15,6 +19,11 @@ function(actlab_set_common_options target)
   target_compile_features(${target} PUBLIC cxx_std_17)
   set_target_properties(${target} PROPERTIES CXX_EXTENSIONS OFF)
   target_compile_options(${target} PRIVATE -Wall -Wextra $<$<BOOL:${ACTLAB_WERROR}>:-Werror>)
+  if(ACTLAB_FUZZ)  # coverage for libFuzzer and AddressSanitizer in every actlab target
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link,address
+                                             -fno-omit-frame-pointer -g)
+    target_link_options(${target} PUBLIC -fsanitize=address)
+  endif()
   if(ACTLAB_PCH)
     target_precompile_headers(${target} REUSE_FROM actlab_pch)
   endif()

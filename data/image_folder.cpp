@@ -85,7 +85,13 @@ std::string decode_into(const fs::path& file, torch::Tensor& images, int64_t ind
   if (is_jpeg(file) && !jpeg_is_complete(bytes)) {
     return "is a truncated JPEG (no end-of-image marker; it would decode only partly)";
   }
-  const cv::Mat bgr = cv::imdecode(bytes, cv::IMREAD_COLOR);
+  if (bytes.empty()) return "is empty";  // OpenCV asserts (throws) on an empty buffer
+  cv::Mat bgr;
+  try {
+    bgr = cv::imdecode(bytes, cv::IMREAD_COLOR);
+  } catch (const cv::Exception&) {  // a decoder's own assertion on a damaged file
+    return "does not decode as an image";
+  }
   if (bgr.empty()) return "does not decode as an image";
   if (bgr.rows != 32 || bgr.cols != 32)
     return fmt::format("is {}x{}, not 32x32", bgr.cols, bgr.rows);

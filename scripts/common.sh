@@ -15,7 +15,8 @@ ACTLAB_PACKAGES=(build-essential cmake ninja-build git ca-certificates curl
   python3-matplotlib chromium  # `actlab report` draws with matplotlib; its test opens chromium
   slurm-wlm munge  # the `slurm` test starts its own one-node Slurm (7 packages, 3.6 MB)
   python3-venv  # the LibTorch 2.x build's virtual environment (torch2_venv)
-  python3-torch)  # [python] tests load model.pt into python/actlab_models.py (+17 MB beside libtorch)
+  python3-torch  # [python] tests load model.pt into python/actlab_models.py (+17 MB beside libtorch)
+  clang libclang-rt-14-dev)  # the libFuzzer targets in fuzz/ (scripts/fuzz.sh, CI's `fuzz` label)
 
 log() { printf '\033[1m[actlab]\033[0m %s\n' "$*"; }
 die() { printf 'actlab: error: %s\n' "$*" >&2; exit 1; }
@@ -64,6 +65,19 @@ build() {
 # The wheel carries LibTorch (headers, CMake config, libraries) and, as pip dependencies, the CUDA
 # runtime, cuBLAS and cuDNN it runs with; its CMake config still needs a CUDA toolkit's nvcc and
 # headers to configure (CUDA_HOME, default /usr/local/cuda). No GPU is needed to build.
+# The libFuzzer targets (fuzz/): clang++, every actlab library instrumented (coverage + ASan).
+ACTLAB_FUZZ_BUILD_DIR="${ACTLAB_FUZZ_BUILD_DIR:-$ACTLAB_ROOT/build-fuzz}"
+build_fuzz() {
+  if [ ! -f "$ACTLAB_FUZZ_BUILD_DIR/build.ninja" ]; then
+    log "configure: $ACTLAB_FUZZ_BUILD_DIR (clang++, ACTLAB_FUZZ=ON)"
+    cmake -S "$ACTLAB_ROOT" -B "$ACTLAB_FUZZ_BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_CXX_COMPILER=clang++ -DACTLAB_FUZZ=ON -DACTLAB_BUILD_TESTS=OFF \
+      -DACTLAB_BUILD_BENCHMARKS=OFF "$@" >/dev/null
+  fi
+  log "build: the fuzz targets ($(nproc) jobs, about 10 minutes on 2 cores)"
+  cmake --build "$ACTLAB_FUZZ_BUILD_DIR" -j "$(nproc)" --target actlab_fuzz
+}
+
 ACTLAB_TORCH2_BUILD_DIR="${ACTLAB_TORCH2_BUILD_DIR:-$ACTLAB_ROOT/build-torch2}"
 ACTLAB_TORCH2_VENV="${ACTLAB_TORCH2_VENV:-$ACTLAB_TORCH2_BUILD_DIR/venv}"
 ACTLAB_TORCH2_SPEC="${ACTLAB_TORCH2_SPEC:-torch>=2,<3}"  # e.g. torch==2.15.0 to pin

@@ -57,6 +57,11 @@ TEST_CASE("an image that does not decode or is not 32x32 is an error naming it",
   CHECK_THROWS_WITH(read_image_folder(dir.path(), "test"),
                     Catch::Contains("0001.jpg") && Catch::Contains("does not decode"));
   std::filesystem::remove(dir / "test" / "cat" / "0001.jpg");
+  // An empty file: OpenCV's decoder throws on it (found by fuzz/fuzz_image_folder).
+  std::ofstream(dir / "test" / "cat" / "0002.png").flush();
+  CHECK_THROWS_WITH(read_image_folder(dir.path(), "test"),
+                    Catch::Contains("0002.png") && Catch::Contains("is empty"));
+  std::filesystem::remove(dir / "test" / "cat" / "0002.png");
   write_png(dir / "test" / "dog" / "0000.png", 5, /*size=*/31);
   CHECK_THROWS_WITH(read_image_folder(dir.path(), "test"),
                     Catch::Contains("dog/0000.png") && Catch::Contains("not 32x32"));

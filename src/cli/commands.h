@@ -4,6 +4,8 @@
 
 #include <functional>
 
+#include "src/core/files.h"
+
 namespace actlab::cli {
 
 // Each command registers its sub-command and returns the action to run when it was chosen.
@@ -21,10 +23,12 @@ Action add_report_command(CLI::App& app);
 Action add_results_command(CLI::App& app);
 
 // Exit codes: 0 ok, 1 bad input (actlab::Error), 2 bad command line, 3 run diverged,
-// 4 internal error, 130 interrupted.
+// 4 internal error, 75 a file could not be written (EX_TEMPFAIL: free space and run it again),
+// 130 interrupted.
 inline constexpr int kExitError = 1;
 inline constexpr int kExitDiverged = 3;
 inline constexpr int kExitInternal = 4;
+inline constexpr int kExitWriteFailed = kWriteFailedExitCode;
 inline constexpr int kExitInterrupted = 130;
 
 }  // namespace actlab::cli

@@ -7,15 +7,9 @@
 #include "src/cli/commands.h"
 #include "src/core/build_info.h"
 #include "src/core/error.h"
+#include "src/core/files.h"
 
-namespace {
-
-// c10 errors carry multi-line backtraces; users get the first line.
-std::string first_line(const std::string& text) {
-  return text.substr(0, text.find('\n'));
-}
-
-}  // namespace
+using actlab::first_line;
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -51,6 +45,9 @@ int main(int argc, char** argv) {
       if (command->parsed()) return action();
     }
     return 0;
+  } catch (const actlab::WriteError& error) {
+    fmt::print(stderr, "actlab: error: {}\n", error.what());
+    return actlab::cli::kExitWriteFailed;
   } catch (const actlab::Error& error) {
     fmt::print(stderr, "actlab: error: {}\n", error.what());
     return actlab::cli::kExitError;

@@ -112,6 +112,13 @@ Action add_train_command(CLI::App& app) {
                  resolved.out_dir);
       return kExitDiverged;
     }
+    if (summary.write_failed) {
+      const bool resumable = fs::exists(checkpoint_file(resolved.out_dir));
+      fmt::print(stderr, "actlab: error: {}; then continue with --resume ({})\n", summary.message,
+                 resumable ? "the last good checkpoint is kept"
+                           : "no checkpoint had been saved yet: the run starts over");
+      return kExitWriteFailed;
+    }
     if (summary.status == "interrupted") {
       fmt::print(stderr, "actlab: {}; records kept in {}{}\n", summary.message, resolved.out_dir,
                  checkpoints ? " (continue with --resume)" : "");

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <stdexcept>
+#include <string>
 
 namespace actlab {
 
@@ -10,5 +11,13 @@ class Error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+// The first non-empty line of `text`: c10 errors and tools' outputs carry multi-line backtraces
+// and help texts; a one-line message quotes only this.
+inline std::string first_line(const std::string& text) {
+  const auto start = text.find_first_not_of(" \n");
+  if (start == std::string::npos) return "";
+  return text.substr(start, text.find('\n', start) - start);
+}
 
 }  // namespace actlab

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <sstream>
@@ -56,7 +58,8 @@ std::string csv_field(const nlohmann::json& value) {
 
 class Database {
  public:
-  explicit Database(const fs::path& path) {
+  // `shown`: the name errors give (the file this one is renamed to).
+  Database(const fs::path& path, const fs::path& shown) : path_(shown) {
     if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
       throw Error(fmt::format("cannot create '{}': {}", path.string(), sqlite3_errmsg(db_)));
     }
@@ -64,9 +67,13 @@ class Database {
   ~Database() { sqlite3_close(db_); }
   void exec(const std::string& sql) {
     char* message = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    const int code = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
+    if (code != SQLITE_OK) {
       const std::string text = message ? message : "?";
       sqlite3_free(message);
+      // A full disk is a write failure like any other (WriteError: the sweep stops, resumable).
+      if ((code & 0xFF) == SQLITE_FULL) throw WriteError(path_, ENOSPC);
+      if ((code & 0xFF) == SQLITE_IOERR) throw WriteError(path_, EIO);
       throw Error(fmt::format("SQLite: {} in: {}", text, sql.substr(0, 200)));
     }
   }
@@ -118,6 +125,7 @@ class Database {
   }
 
  private:
+  fs::path path_;
   sqlite3* db_ = nullptr;
 };
 
@@ -282,16 +290,27 @@ void write_results(const fs::path& sweep_dir, const std::vector<RunResult>& resu
   write_file_atomic(sweep_dir / "results.csv", csv);
 
   const fs::path temporary = sweep_dir / fmt::format("results.db.tmp{}", ::getpid());
-  fs::remove(temporary);
-  {
-    Database db(temporary);
-    db.exec("BEGIN");
-    db.write_table("runs", runs);
-    db.write_table("epochs", epochs);
-    db.write_table("layers", layers);
-    db.exec("COMMIT");
+  const auto remove_temporary = [&] {
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    fs::remove(fs::path(temporary).concat("-journal"), ignored);
+  };
+  remove_temporary();
+  try {
+    {
+      Database db(temporary, sweep_dir / "results.db");
+      db.exec("BEGIN");
+      db.write_table("runs", runs);
+      db.write_table("epochs", epochs);
+      db.write_table("layers", layers);
+      db.exec("COMMIT");
+    }
+    if (::rename(temporary.c_str(), (sweep_dir / "results.db").c_str()) != 0)
+      throw WriteError(sweep_dir / "results.db", errno);
+  } catch (...) {  // the previous results.db stays; no temporary file is left behind
+    remove_temporary();
+    throw;
   }
-  fs::rename(temporary, sweep_dir / "results.db");
 }
 
 std::string compare_table(const RunSet& runs, const std::vector<std::string>& by,

@@ -80,12 +80,6 @@ CommandOutput run_command(const std::vector<std::string>& argv) {
   return result;
 }
 
-std::string first_line(const std::string& text) {
-  const auto start = text.find_first_not_of(" \n");
-  if (start == std::string::npos) return "";
-  return text.substr(start, text.find('\n', start) - start);
-}
-
 // `text` as one word for bash: 'single-quoted', quotes inside escaped.
 std::string shell_quote(const std::string& text) {
   std::string quoted = "'";

@@ -132,7 +132,8 @@ pid_t launch(const SweepOptions& options, const RunSpec& run, const fs::path& di
   std::vector<std::string> arguments = {options.actlab_binary.string(), "train", "--tensorboard"};
   for (auto& argument : train_arguments(run)) arguments.push_back(std::move(argument));
   arguments.push_back("--out=" + dir.string());
-  arguments.push_back(resumable(dir) ? "--resume" : "--overwrite");
+  const bool resume = resumable(dir);
+  arguments.push_back(resume ? "--resume" : "--overwrite");
   arguments.push_back("--device=" + options.device);
   arguments.push_back(fmt::format("--threads={}", threads));
   const std::string log = (dir / "log.txt").string();
@@ -142,7 +143,8 @@ pid_t launch(const SweepOptions& options, const RunSpec& run, const fs::path& di
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(1);
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    // A resumed run's log goes on after the earlier part's, which says why it stopped.
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | (resume ? O_APPEND : O_TRUNC), 0644);
     if (fd >= 0) {
       ::dup2(fd, STDOUT_FILENO);
       ::dup2(fd, STDERR_FILENO);
@@ -223,6 +225,7 @@ namespace {
 
 struct StageOutcome {
   size_t finished = 0, failed = 0;
+  std::string write_failure;  // why the stage stopped early: a file could not be written
 };
 
 // Runs the not-yet-final `runs` into DIR/runs/<id>, `jobs` at a time, and rebuilds DIR's
@@ -280,8 +283,9 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
   std::set<std::string> reported;  // results-writing problems already printed
   int forwarded = 0;               // stop signals passed on to the runs so far
   Clock::time_point stop_time;
+  std::string write_failure;  // set, no further run starts: the disk is full or unwritable
   while ((next < pending.size() || !running.empty())) {
-    while (!stopping() && next < pending.size() &&
+    while (!stopping() && write_failure.empty() && next < pending.size() &&
            static_cast<int>(running.size()) < options.jobs) {
       const RunSpec& run = *pending[next++];
       const fs::path dir = out / "runs" / run.id;
@@ -298,6 +302,11 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
                                                     .dump(2) +
                                                 "\n");
         running[launch(options, run, dir, threads)] = {&run, Clock::now()};
+      } catch (const WriteError& error) {  // a full disk: every later run would fail the same way
+        ++outcome.finished;
+        ++outcome.failed;
+        write_failure = error.what();
+        fmt::print("{}: not started: {}\n", describe(run), error.what());
       } catch (const std::exception& error) {  // this run cannot start; the others go on
         ++outcome.finished;
         ++outcome.failed;
@@ -305,7 +314,7 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
       }
     }
     if (running.empty()) {
-      if (stopping()) break;
+      if (stopping() || !write_failure.empty()) break;
       continue;
     }
     // A stop signal goes on to every run (which records itself as interrupted); runs still
@@ -336,14 +345,19 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
     run_seconds += std::chrono::duration<double>(Clock::now() - started).count();
     const fs::path dir = out / "runs" / run->id;
     const auto summary = read_json_or_empty(dir / "summary.json");
+    const int code =
+        WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
     std::string result;
-    if (summary.contains("status")) {
+    if (code == kWriteFailedExitCode) {  // its records say "running" or "interrupted"; it resumes
+      result = fmt::format("interrupted: a record could not be written, see {}",
+                           (dir / "log.txt").string());
+      if (write_failure.empty()) write_failure = result;
+      ++outcome.failed;
+    } else if (summary.contains("status")) {
       result = fmt::format("{}, test_err {:.3f}", summary.value("status", "?"),
                            summary.value("final_test_error", 1.0));
       if (!is_final(summary.value("status", ""))) ++outcome.failed;
     } else {
-      const int code =
-          WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
       result = fmt::format("failed (exit {}), see {}", code, (dir / "log.txt").string());
       ++outcome.failed;
     }
@@ -358,6 +372,14 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
     if (shared_writes) write_results_or_report(out, reported);
   }
   if (shared_writes) write_results_or_report(out, reported);
+  if (!write_failure.empty()) {
+    outcome.write_failure = write_failure;
+    fmt::print(stderr,
+               "actlab: error: {} runs not started: a run's records could not be written ({}); "
+               "free space, then run the same command again (finished runs are kept, "
+               "interrupted ones resume)\n",
+               pending.size() - next, write_failure);
+  }
   const double total = std::chrono::duration<double>(Clock::now() - start).count();
   fmt::print("{}{}: {} runs in {}; results in {}/results.csv and results.db{}\n", experiment.name,
              stage, outcome.finished, format_duration(total), out.string(),
@@ -443,6 +465,7 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
     const auto tuning = tuning_runs(experiment, options.profile);
     const StageOutcome tuned = run_stage(experiment, options, out / "tune", tuning, " (tuning)");
     if (stopping()) return stopped_exit_code();
+    if (!tuned.write_failure.empty()) return kWriteFailedExitCode;
     if (!options.dry_run) {
       choice = choose_tuned_values(experiment, out / "tune", tuning);
       for (const auto& [key, value] : choice)
@@ -480,6 +503,7 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
   if (options.dry_run) return 0;
   fmt::print("(`actlab compare {}`)\n", out.string());
   if (stopping()) return stopped_exit_code();
+  if (!main.write_failure.empty()) return kWriteFailedExitCode;
   if (!experiment.verdicts.empty() && options.only.empty()) print_verdicts(out);
   return main.failed > 0 ? 1 : 0;
 }

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "src/core/error.h"
+#include "src/core/files.h"
 #include "src/tensorboard/crc32c.h"
 #include "src/tensorboard/summary.h"
 
@@ -74,14 +75,14 @@ EventFileWriter::~EventFileWriter() {
 void EventFileWriter::write(std::string_view event) {
   const std::string record = tfrecord(event);
   if (std::fwrite(record.data(), 1, record.size(), file_) != record.size()) {
-    throw Error(fmt::format("cannot write TensorBoard event file '{}': {} (disk full?)",
-                            path_.string(), std::strerror(errno)));
+    throw WriteError(path_, errno);
   }
   bytes_written_ += static_cast<int64_t>(record.size());
 }
 
 void EventFileWriter::flush() {
-  std::fflush(file_);
+  // A full disk shows here, when the buffer goes out: the checkpoint must not count those bytes.
+  if (std::fflush(file_) != 0) throw WriteError(path_, errno);
 }
 
 }  // namespace actlab::tensorboard

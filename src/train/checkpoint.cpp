@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <torch/serialize.h>
 #include <torch/torch.h>
-#include <unistd.h>
 
 #include <ATen/Context.h>
 #include <mutex>
@@ -11,6 +10,7 @@
 #include "src/core/build_info.h"
 #include "src/core/error.h"
 #include "src/core/files.h"
+#include "src/core/sha256.h"
 
 namespace actlab {
 
@@ -19,7 +19,30 @@ namespace fs = std::filesystem;
 namespace {
 
 // Bumped when the archive's layout changes; older checkpoints are then refused.
-constexpr int kCheckpointFormat = 1;
+constexpr int kCheckpointFormat = 2;
+
+// checkpoint.pt frames LibTorch's archive: magic, payload length (8 bytes, little-endian), the
+// payload's SHA-256 (64 hex digits), payload. LibTorch's archive reader compiles TorchScript and
+// crashes on some damaged input (found by fuzz/fuzz_checkpoint); a checkpoint is handed to it
+// only when every byte is the one actlab wrote.
+constexpr std::string_view kCheckpointMagic = "ACTLABCK";
+constexpr size_t kCheckpointHeader = 8 + 8 + 64;
+
+std::string framed(const std::string& payload) {
+  std::string out(kCheckpointMagic);
+  for (int i = 0; i < 8; ++i) out += static_cast<char>((payload.size() >> (8 * i)) & 0xFF);
+  return out + sha256_hex(payload) + payload;
+}
+
+// The payload of a framed checkpoint; empty when the frame or the digest does not hold.
+std::string_view unframed(std::string_view file) {
+  if (file.size() < kCheckpointHeader || file.substr(0, 8) != kCheckpointMagic) return {};
+  uint64_t length = 0;
+  for (int i = 0; i < 8; ++i) length |= uint64_t(static_cast<uint8_t>(file[8 + i])) << (8 * i);
+  const std::string_view payload = file.substr(kCheckpointHeader);
+  if (payload.size() != length || sha256_hex(payload) != file.substr(16, 64)) return {};
+  return payload;
+}
 
 torch::Tensor bytes_tensor(const std::string& text) {
   auto tensor = torch::empty({static_cast<int64_t>(text.size())}, torch::kUInt8);
@@ -83,6 +106,10 @@ CheckpointInfo parse_info(const nlohmann::json& j) {
   info.config = j.at("config");
   return info;
 }
+
+void restore(torch::serialize::InputArchive& archive, const nlohmann::json& meta,
+             const fs::path& path, const TrainingContext& context, RunState& state,
+             const std::vector<TrainingHook*>& hooks);
 
 }  // namespace
 
@@ -183,57 +210,96 @@ void save_checkpoint(const fs::path& run_dir, const TrainConfig& config, const R
   archive.write("tensors", tensors);
   archive.write("meta", bytes_tensor(meta.dump()));
 
-  const auto target = checkpoint_file(run_dir);
-  const auto temporary = fs::path(target).concat(fmt::format(".tmp{}", ::getpid()));
+  // Into memory first: LibTorch's file writer, failing mid-archive (a full disk), throws again
+  // from its destructor and aborts the process. write_file_atomic keeps the previous checkpoint.
+  std::string bytes;
   try {
-    archive.save_to(temporary.string());
+    archive.save_to([&bytes](const void* data, size_t size) {
+      bytes.append(static_cast<const char*>(data), size);
+      return size;
+    });
   } catch (const c10::Error& error) {
-    std::error_code ignored;
-    fs::remove(temporary, ignored);
-    throw Error(fmt::format("cannot write checkpoint '{}': {}", target.string(),
+    throw Error(fmt::format("cannot serialise the checkpoint of '{}': {}", run_dir.string(),
                             error.what_without_backtrace()));
   }
-  std::error_code error;
-  fs::rename(temporary, target, error);
-  if (error) {
-    throw Error(fmt::format("cannot replace '{}': {}", target.string(), error.message()));
-  }
+  write_file_atomic(checkpoint_file(run_dir), framed(bytes));
   // checkpoint.json follows checkpoint.pt: if a kill falls between the two, the .json describes
   // the previous checkpoint, and load_checkpoint trusts only the archive's own copy.
   write_file_atomic(run_dir / "checkpoint.json", info_json(config, state).dump(2) + "\n");
 }
 
-void load_checkpoint(const fs::path& run_dir, const TrainConfig& config,
-                     const TrainingContext& context, RunState& state,
-                     const std::vector<TrainingHook*>& hooks) {
+std::unique_ptr<OpenedCheckpoint> open_checkpoint(const fs::path& run_dir,
+                                                  const TrainConfig& config, torch::Device device) {
   const auto path = checkpoint_file(run_dir);
   if (!fs::exists(path)) {
     throw Error(
         fmt::format("no checkpoint in '{}': start the run without --resume", run_dir.string()));
   }
-  torch::serialize::InputArchive archive;
-  nlohmann::json meta;
+  auto opened = std::make_unique<OpenedCheckpoint>();
+  opened->path = path;
+  const std::string file = read_file(path);
+  const std::string_view payload = unframed(file);
   try {
-    archive.load_from(path.string(), context.device);
+    if (payload.empty()) throw Error("damaged");
+    opened->archive.load_from(payload.data(), payload.size(), device);
     torch::Tensor meta_bytes;
-    archive.read("meta", meta_bytes);
-    meta = nlohmann::json::parse(tensor_bytes(meta_bytes));
+    opened->archive.read("meta", meta_bytes);
+    opened->meta = nlohmann::json::parse(tensor_bytes(meta_bytes));
   } catch (const std::exception& error) {
-    throw Error(
-        fmt::format("cannot read checkpoint '{}': remove it to start the run over", path.string()));
+    throw Error(fmt::format(
+        "cannot read checkpoint '{}': it is truncated, damaged or not an actlab checkpoint; "
+        "remove it to start the run over",
+        path.string()));
   }
-  if (meta.value("format", 0) != kCheckpointFormat) {
-    throw Error(
-        fmt::format("'{}' has checkpoint format {}, this actlab reads {}: start over "
-                    "with --overwrite",
-                    path.string(), meta.value("format", 0), kCheckpointFormat));
+  std::string mismatch;
+  try {
+    const int format = opened->meta.value("format", 0);
+    if (format != kCheckpointFormat) {
+      throw Error(
+          fmt::format("'{}' has checkpoint format {}, this actlab reads {}: start over "
+                      "with --overwrite",
+                      path.string(), format, kCheckpointFormat));
+    }
+    mismatch = checkpoint_mismatch(parse_info(opened->meta), config);
+  } catch (const nlohmann::json::exception& error) {
+    throw Error(fmt::format(
+        "checkpoint '{}' lacks a field this actlab needs ({}): remove it to start the run over",
+        path.string(), error.what()));
   }
-  const std::string mismatch = checkpoint_mismatch(parse_info(meta), config);
   if (!mismatch.empty()) {
     throw Error(fmt::format("cannot resume '{}': {}; start over with --overwrite", run_dir.string(),
                             mismatch));
   }
+  return opened;
+}
 
+void restore_checkpoint(OpenedCheckpoint& checkpoint, const TrainingContext& context,
+                        RunState& state, const std::vector<TrainingHook*>& hooks) {
+  try {
+    restore(checkpoint.archive, checkpoint.meta, checkpoint.path, context, state, hooks);
+  } catch (const c10::Error& error) {  // a tensor missing or of another shape: a foreign file
+    throw Error(
+        fmt::format("checkpoint '{}' does not fit this run ({}): remove it to start the run over",
+                    checkpoint.path.string(), first_line(error.what_without_backtrace())));
+  } catch (const nlohmann::json::exception& error) {
+    throw Error(fmt::format(
+        "checkpoint '{}' lacks a field this actlab needs ({}): remove it to start the run over",
+        checkpoint.path.string(), error.what()));
+  }
+}
+
+void load_checkpoint(const fs::path& run_dir, const TrainConfig& config,
+                     const TrainingContext& context, RunState& state,
+                     const std::vector<TrainingHook*>& hooks) {
+  auto checkpoint = open_checkpoint(run_dir, config, context.device);
+  restore_checkpoint(*checkpoint, context, state, hooks);
+}
+
+namespace {
+
+void restore(torch::serialize::InputArchive& archive, const nlohmann::json& meta,
+             const fs::path& path, const TrainingContext& context, RunState& state,
+             const std::vector<TrainingHook*>& hooks) {
   torch::serialize::InputArchive model_archive, optimizer_archive, tensors;
   archive.read("model", model_archive);
   archive.read("optimizer", optimizer_archive);
@@ -299,6 +365,8 @@ void load_checkpoint(const fs::path& run_dir, const TrainConfig& config,
     generators[i].set_state(tensor(generator_names[i]).to(torch::kCPU));
   }
 }
+
+}  // namespace
 
 void remove_checkpoint(const fs::path& run_dir) {
   std::error_code ignored;

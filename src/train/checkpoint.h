@@ -1,6 +1,9 @@
 #pragma once
 
+#include <torch/serialize/input-archive.h>
+
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,9 +43,25 @@ std::string checkpoint_mismatch(const CheckpointInfo& info, const TrainConfig& c
 void save_checkpoint(const std::filesystem::path& run_dir, const TrainConfig& config,
                      const RunState& state, const std::vector<TrainingHook*>& hooks);
 
+// A checkpoint read and checked (readable, its format, of `config`), not yet applied: a resumed
+// run opens it before its hooks start, so that a damaged or foreign one changes no record.
+struct OpenedCheckpoint {
+  std::filesystem::path path;
+  torch::serialize::InputArchive archive;
+  nlohmann::json meta;
+};
+// Throws Error, one line naming the file, when the checkpoint is missing, unreadable (truncated,
+// not a checkpoint) or from another configuration.
+std::unique_ptr<OpenedCheckpoint> open_checkpoint(const std::filesystem::path& run_dir,
+                                                  const TrainConfig& config, torch::Device device);
+
 // Restores what save_checkpoint saved into `state` (its model and optimizer already built from
 // the same configuration), the generators, and the hooks (restore_state, after their on_start).
-// Throws Error when the checkpoint is missing, unreadable or from another configuration.
+// Throws Error when its tensors or fields do not fit this run.
+void restore_checkpoint(OpenedCheckpoint& checkpoint, const TrainingContext& context,
+                        RunState& state, const std::vector<TrainingHook*>& hooks);
+
+// open_checkpoint, then restore_checkpoint.
 void load_checkpoint(const std::filesystem::path& run_dir, const TrainConfig& config,
                      const TrainingContext& context, RunState& state,
                      const std::vector<TrainingHook*>& hooks);

@@ -54,6 +54,9 @@ struct RunSummary {
   std::optional<double> stop_target_position;
   int evaluations_past_stop_target = 0;
   std::string stop_reason;
+  // Interrupted because a record or checkpoint could not be written (a full disk): the last good
+  // checkpoint is kept as it is, not replaced by one of this moment (not recorded).
+  bool write_failed = false;
 };
 
 nlohmann::json to_json(const EpochMetrics& metrics);

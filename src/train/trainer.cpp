@@ -9,6 +9,7 @@
 
 #include "src/core/compat.h"
 #include "src/core/error.h"
+#include "src/core/files.h"
 #include "src/train/checkpoint.h"
 #include "src/train/convergence.h"
 #include "src/train/cuda_settings.h"
@@ -83,10 +84,43 @@ class TrainingLoop {
   }
 
   RunSummary run(const std::optional<std::filesystem::path>& resume_from) {
+    try {
+      train_to_the_end(resume_from);
+    } catch (const WriteError& error) {  // a full disk: resumable once there is space again
+      state_.summary.status = "interrupted";
+      state_.summary.message = error.what();
+      state_.summary.write_failed = true;
+    }
+    RunSummary& summary = state_.summary;
+    if (summary.status == "running") summary.status = "completed";
+    if (summary.status != "completed") summary.stop_reason.clear();  // diverged at that evaluation
+    summary.steps = state_.step;
+    summary.total_seconds = seconds();
+    for (auto* hook : hooks_) {
+      try {
+        hook->on_finish(context_, summary);
+      } catch (const WriteError& error) {
+        // The run's end is not on disk: it stays resumable from its last checkpoint. The first
+        // failure is the one reported; each hook still gets its chance to finish.
+        if (!summary.write_failed) {
+          summary.status = "interrupted";
+          summary.message = error.what();
+          summary.write_failed = true;
+        }
+      }
+    }
+    return summary;
+  }
+
+ private:
+  void train_to_the_end(const std::optional<std::filesystem::path>& resume_from) {
     context_.resumed = resume_from.has_value();
+    // Opened before the hooks start: a damaged or foreign checkpoint stops the run unchanged.
+    std::unique_ptr<OpenedCheckpoint> checkpoint;
+    if (resume_from) checkpoint = open_checkpoint(*resume_from, config_, device_);
     for (auto* hook : hooks_) hook->on_start(context_);
-    if (resume_from) {
-      load_checkpoint(*resume_from, config_, context_, state_, hooks_);
+    if (checkpoint) {
+      restore_checkpoint(*checkpoint, context_, state_, hooks_);
       context_.epoch = state_.epoch;
       context_.step = state_.step;
     } else {
@@ -105,16 +139,8 @@ class TrainingLoop {
       for (auto* hook : hooks_) hook->on_epoch_end(context_);
       if (stopping()) break;
     }
-    RunSummary& summary = state_.summary;
-    if (summary.status == "running") summary.status = "completed";
-    if (summary.status != "completed") summary.stop_reason.clear();  // diverged at that evaluation
-    summary.steps = state_.step;
-    summary.total_seconds = seconds();
-    for (auto* hook : hooks_) hook->on_finish(context_, summary);
-    return summary;
   }
 
- private:
   double seconds() const { return state_.seconds_before + seconds_since(start_); }
 
   // --stop-when has ended the run (at the evaluation just made).

@@ -1,0 +1,153 @@
+#pragma once
+
+// Runs of `actlab train` a test starts, stops and compares: the run every kind of record and
+// state a checkpoint must carry, and the comparison "same records as the uninterrupted run".
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "src/core/files.h"
+#include "tests/helpers.h"
+
+namespace actlab::testing {
+
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+// A run small enough for a test, with every kind of record and state a checkpoint must carry:
+// evaluations inside epochs, K-step probes, full probes (histograms, update ratios, revival
+// memory), per-step gradient norms, TensorBoard, and checkpoints inside epochs.
+inline std::string run_arguments(const fs::path& out) {
+  return fmt::format(
+      "train --data '{}' --train-subset 500 --test-subset 100 --train-eval-images 100 "
+      "--probe-images 100 --batch-size 50 --epochs 2 --evals-per-epoch 2 --probe-every-steps 3 "
+      "--probe full --probe-per-step --tensorboard --checkpoint-every-steps 2 --lr 0.05 "
+      "--threads 1 --out '{}'",
+      actlab::testing::cifar10_dir().string(), out.string());
+}
+
+// An experiment file of runs as small as run_arguments' (without its probes), checkpointing every
+// 2 steps, over `activations`.
+inline std::string small_sweep_file(const std::string& name, int epochs,
+                                    const std::string& activations) {
+  return fmt::format(R"(name = "{}"
+claim = "a sweep of small runs"
+[base]
+data = "{}"
+train_subset = 500
+test_subset = 100
+train_eval_images = 100
+probe_images = 100
+batch_size = 50
+epochs = {}
+evals_per_epoch = 2
+checkpoint_every_steps = 2
+lr = 0.05
+[grid]
+activation = [{}]
+)",
+                     name, cifar10_dir().string(), epochs, activations);
+}
+
+// Starts `actlab ARGUMENTS` (a shell command line) in its own process group, its output going to
+// `log` (discarded by default).
+inline pid_t spawn_actlab(const std::string& arguments, const std::string& log = "/dev/null") {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    const std::string command =
+        fmt::format("exec '{}' {} >'{}' 2>&1", ACTLAB_BINARY, arguments, log);
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// SIGKILL to the process (and with `group`, its whole process group) after `delay`; true when
+// it was still running then.
+inline bool kill_after(pid_t pid, std::chrono::milliseconds delay, bool group) {
+  const auto deadline = Clock::now() + delay;
+  int status = 0;
+  while (Clock::now() < deadline) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(group ? -pid : pid, SIGKILL);
+  ::waitpid(pid, &status, 0);
+  return true;
+}
+
+inline nlohmann::json without_wall_time(nlohmann::json record) {
+  for (const char* field : {"seconds", "images_per_second", "total_seconds"}) record.erase(field);
+  return record;
+}
+
+inline std::vector<nlohmann::json> records(const fs::path& file) {
+  std::vector<nlohmann::json> lines;
+  std::ifstream stream(file);
+  for (std::string line; std::getline(stream, line);) {
+    lines.push_back(without_wall_time(nlohmann::json::parse(line)));
+  }
+  return lines;
+}
+
+// The TFRecord payloads of a run's event file after the first two, each without its wall times:
+// the leading wall_time field (tag 1, a double: 9 bytes) and the seconds and images/s scalars.
+inline std::vector<std::string> events_without_wall_time(const fs::path& run) {
+  std::string content;
+  for (const auto& entry : fs::directory_iterator(run)) {
+    if (entry.path().filename().string().rfind("events.out.tfevents.", 0) == 0)
+      content += actlab::read_file(entry.path());
+  }
+  std::vector<std::string> events;
+  for (size_t at = 0; at + 12 <= content.size();) {
+    uint64_t length = 0;
+    std::memcpy(&length, content.data() + at, 8);
+    std::string event = content.substr(at + 12, length);
+    if (!event.empty() && event[0] == '\x09') event.erase(0, 9);
+    // The scalars that are wall times: a tag, then field 2 (simple_value, fixed32: 0x15 + 4 bytes).
+    for (const std::string tag : {"metrics/seconds", "metrics/images_per_second"}) {
+      const std::string key = tag + '\x15';
+      for (size_t found = event.find(key); found != std::string::npos;
+           found = event.find(key, found + 1)) {
+        event.replace(found + key.size(), 4, 4, '\0');
+      }
+    }
+    events.push_back(event);
+    at += 12 + length + 4;
+  }
+  // The file-version event, and the configuration as text: it names the run's folder.
+  events.erase(events.begin(), events.begin() + std::min<size_t>(2, events.size()));
+  return events;
+}
+
+inline void require_same_records(const fs::path& expected, const fs::path& actual) {
+  for (const char* file :
+       {"metrics.jsonl", "layers.jsonl", "gradients.jsonl", "histograms.jsonl"}) {
+    INFO(file);
+    const auto want = records(expected / file);
+    const auto got = records(actual / file);
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      INFO("line " << i + 1);
+      REQUIRE(got[i] == want[i]);
+    }
+  }
+  CHECK(without_wall_time(nlohmann::json::parse(actlab::read_file(actual / "summary.json"))) ==
+        without_wall_time(nlohmann::json::parse(actlab::read_file(expected / "summary.json"))));
+  CHECK(events_without_wall_time(actual) == events_without_wall_time(expected));
+  CHECK_FALSE(fs::exists(actual / "checkpoint.pt"));  // a finished run drops its checkpoint
+}
+
+}  // namespace actlab::testing
