@@ -118,8 +118,9 @@ std::string status_of(const fs::path& run) {
 
 }  // namespace
 
-TEST_CASE("a disk that fills up interrupts the run in one line; --resume then gives its records",
-          "[data][integration][faults]") {
+TEST_CASE(
+    "a disk that fills up interrupts the run in one line, and --resume then gives its records",
+    "[data][integration][faults][tmpfs]") {
   if (!actlab::testing::have_cifar10()) FAIL("no CIFAR-10: run scripts/test.sh (it prepares it)");
   SmallDisk disk(64);
   if (skip_without_mount(disk)) return;
@@ -147,7 +148,7 @@ TEST_CASE("a disk that fills up interrupts the run in one line; --resume then gi
 }
 
 TEST_CASE("a sweep whose disk fills up stops in one line, keeps its finished runs, and resumes",
-          "[data][integration][faults]") {
+          "[data][integration][faults][tmpfs]") {
   if (!actlab::testing::have_cifar10()) FAIL("no CIFAR-10: run scripts/test.sh (it prepares it)");
   SmallDisk disk(64);
   if (skip_without_mount(disk)) return;
