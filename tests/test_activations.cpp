@@ -120,7 +120,7 @@ TEST_CASE("sigmoid's derivative peaks at 1/4 at x = 0, scaled sigmoid's at k/4",
   CHECK(sampled_derivative_range("scaled_sigmoid").second == Approx(1.0));
 }
 
-TEST_CASE("centered_sigmoid has sigmoid's derivative; bipolar_sigmoid twice it",
+TEST_CASE("centered_sigmoid has sigmoid's derivative, bipolar_sigmoid twice it",
           "[unit][activations]") {
   const auto x = torch::linspace(-10, 10, 2001, torch::kFloat64);
   const auto sigmoid_derivative = ActivationImpl("sigmoid").derivative(x);

@@ -303,7 +303,7 @@ TEST_CASE("init stds set each weighted layer's std (--init-stds, cuda-convnet la
   CHECK_THROWS_WITH(build_model("krizhevsky4", options), Catch::Contains(">= 0"));
 }
 
-TEST_CASE("init gain: sigmoid(4x) with weights / 4 is sigmoid at init; the classifier keeps its",
+TEST_CASE("init gain: sigmoid(4x) with weights / 4 is sigmoid at init, the classifier keeps its",
           "[unit][models]") {
   const auto images = torch::randn({8, 3, 32, 32});
   ModelOptions sigmoid = options_with("sigmoid", false);

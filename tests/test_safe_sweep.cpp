@@ -135,7 +135,7 @@ TEST_CASE("a sweep folder has one writer, and a holder killed by SIGKILL leaves 
   CHECK_THROWS_WITH(SweepLock(dir.path(), SweepLock::Mode::exclusive), Catch::Contains("in use"));
 }
 
-TEST_CASE("a second actlab run refuses; SIGTERM stops the runs and the sweep at once",
+TEST_CASE("a second actlab run refuses, SIGTERM stops the runs and the sweep at once",
           "[data][integration][harness]") {
   REQUIRE(actlab::testing::have_cifar10());
   ::setenv("ACTLAB_DATA", actlab::testing::cifar10_dir().c_str(), 1);  // for the runs' --data
@@ -188,7 +188,7 @@ TEST_CASE("timeout 20 actlab run leaves no training child", "[data][integration]
   CHECK(wait_for([&] { return processes_mentioning(sweep.string()).empty(); }, 10s));
 }
 
-TEST_CASE("unwritable results never stop runs; runs of another commit are named and kept",
+TEST_CASE("unwritable results never stop runs, runs of another commit are named and kept",
           "[data][integration][harness]") {
   REQUIRE(actlab::testing::have_cifar10());
   ::setenv("ACTLAB_DATA", actlab::testing::cifar10_dir().c_str(), 1);

@@ -150,7 +150,7 @@ std::vector<double> exps(std::vector<double> v) {
 
 }  // namespace
 
-TEST_CASE("95% intervals cover the true effect 93-97% of the time; the bootstrap does not",
+TEST_CASE("95% intervals cover the true effect 93-97% of the time, the bootstrap does not",
           "[statistics]") {
   // Welch's interval at n = 3 is conservative (about 96.5-96.7% here, scipy-checked), close to
   // the 97% bound: 100,000 experiments a cell there (standard error 0.07%), 20,000 elsewhere.

@@ -210,7 +210,7 @@ expect = "ratio between 0.9 and 1.1"
   CHECK(verdicts_of(band, spread).at(0).outcome == "INCONCLUSIVE");
 }
 
-TEST_CASE("values without spread are not tested; diverged runs left out are named",
+TEST_CASE("values without spread are not tested, diverged runs left out are named",
           "[unit][harness][verdict]") {
   // A fraction stuck at its bound in every run: the t statistic is undefined.
   const auto flat = [](const std::string& activation, int seed) {
