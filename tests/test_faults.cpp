@@ -13,6 +13,9 @@
 #include <nlohmann/json.hpp>
 
 #include "src/core/files.h"
+#include "src/train/checkpoint_hook.h"
+#include "src/train/run_recorder.h"
+#include "src/train/trainer.h"
 #include "tests/helpers.h"
 #include "tests/run_records.h"
 
@@ -172,7 +175,8 @@ TEST_CASE("a sweep whose disk fills up stops in one line, keeps its finished run
   CHECK(exit_code_of(pid) == actlab::kWriteFailedExitCode);
   const std::string output = actlab::read_file(log);
   require_one_clean_error(output, "not started");
-  CHECK(status_of(finished) == "completed");  // a finished run survives the full disk
+  CHECK(status_of(finished) == "completed");            // a finished run survives the full disk
+  CHECK_FALSE(fs::exists(finished / "checkpoint.pt"));  // and said so only once it was done
   CHECK(temporary_files(out).empty());
 
   disk.enlarge(256);
@@ -234,4 +238,47 @@ TEST_CASE("a truncated or foreign checkpoint is refused in one line, and nothing
   const auto resumed = actlab::testing::run_actlab(arguments + " --resume");
   INFO(resumed.output);
   CHECK(resumed.exit_code == 0);
+}
+
+namespace {
+
+// A records writer whose disk fills up as the run ends (after RunRecorder's on_finish).
+struct FullDiskAtTheEnd : actlab::TrainingHook {
+  fs::path file;
+  void on_finish(const actlab::TrainingContext&, const actlab::RunSummary&) override {
+    throw actlab::WriteError(file, ENOSPC);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a write failing as the run ends leaves it resumable, never 'completed'",
+          "[data][faults]") {
+  if (!actlab::testing::have_cifar10()) FAIL("no CIFAR-10: run scripts/test.sh (it prepares it)");
+  TempDir dir;
+  actlab::TrainConfig config;
+  config.data_dir = actlab::testing::cifar10_dir().string();
+  config.model = "plain";
+  config.model_options.depth = 3;
+  config.model_options.width = 4;
+  config.train_subset = 200;
+  config.test_subset = 100;
+  config.train_eval_images = 100;
+  config.batch_size = 50;
+  config.epochs = 2;
+  config.augment = false;
+  config.threads = 1;
+  config = actlab::resolve(config);
+  actlab::RunRecorder recorder(dir.path(), actlab::RunRecorder::Existing::kOverwrite);
+  FullDiskAtTheEnd full;
+  full.file = dir / "layers.jsonl";
+  actlab::CheckpointHook checkpoints(dir.path(), 0, {&recorder});
+  const auto summary = actlab::train(config, {&recorder, &full, &checkpoints}, std::nullopt);
+  CHECK(summary.status == "interrupted");
+  CHECK(summary.write_failed);
+  CHECK_THAT(summary.message, Catch::Contains("layers.jsonl") && Catch::Contains("No space"));
+  // summary.json is written after every on_finish: it says how the run stopped, and the
+  // checkpoint of its last epoch stays for --resume.
+  CHECK(status_of(dir.path()) == "interrupted");
+  CHECK(fs::exists(dir / "checkpoint.pt"));
 }

@@ -113,7 +113,12 @@ Action add_train_command(CLI::App& app) {
       return kExitDiverged;
     }
     if (summary.write_failed) {
-      const bool resumable = fs::exists(checkpoint_file(resolved.out_dir));
+      // What --resume will find: checkpoint.json names the checkpoint (written after it).
+      bool resumable = false;
+      try {
+        resumable = read_checkpoint_info(resolved.out_dir).has_value();
+      } catch (const Error&) {
+      }
       fmt::print(stderr, "actlab: error: {}; then continue with --resume ({})\n", summary.message,
                  resumable ? "the last good checkpoint is kept"
                            : "no checkpoint had been saved yet: the run starts over");

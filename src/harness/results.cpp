@@ -162,11 +162,11 @@ nlohmann::json RunResult::row() const {
     for (const auto& target : summary["targets"]) {
       const std::string prefix = fmt::format("{}_{}", target["metric"].get<std::string>(),
                                              format_number(target["threshold"].get<double>()));
-      row[prefix + "_epoch"] = target["epoch"];
+      row[prefix + "_epoch"] = target.value("epoch", nlohmann::json(nullptr));
       row[prefix + "_position"] = target.value("position", nlohmann::json(nullptr));
-      row[prefix + "_step"] = target["step"];
-      row[prefix + "_images"] = target["images_seen"];
-      row[prefix + "_seconds"] = target["seconds"];
+      row[prefix + "_step"] = target.value("step", nlohmann::json(nullptr));
+      row[prefix + "_images"] = target.value("images_seen", nlohmann::json(nullptr));
+      row[prefix + "_seconds"] = target.value("seconds", nlohmann::json(nullptr));
     }
   }
   return row;
@@ -247,6 +247,24 @@ RunResult load_run(const fs::path& folder) {
   if (!fs::exists(folder / "metrics.jsonl") && result.summary.contains("status") &&
       result.summary["status"] != "running") {
     damage.push_back("metrics.jsonl is missing");
+  }
+  // A field of the wrong type is damage too: the readers after this one trust the shapes they
+  // read (status and message strings, targets a list of objects, run.json's fields).
+  try {
+    result.summary.value("status", std::string());
+    result.summary.value("message", std::string());
+    result.run.value("quick", false);
+    result.run.value("experiment", std::string());
+    (void)result.row();
+  } catch (const nlohmann::json::exception& error) {
+    std::string what = error.what();
+    if (const auto space = what.find("] "); space != std::string::npos)
+      what = what.substr(space + 2);
+    damage.push_back(fmt::format("a record has a field of the wrong type ({})", what));
+    result.summary = nlohmann::json::object();
+    result.run = nlohmann::json::object();
+    result.config = nlohmann::json::object();
+    result.activation_cost = nlohmann::json::object();
   }
   return result;
 }

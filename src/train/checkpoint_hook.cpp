@@ -19,7 +19,7 @@ void CheckpointHook::on_epoch_end(const TrainingContext& context) {
   if (context.state->summary.status == "running") save(context);
 }
 
-void CheckpointHook::on_finish(const TrainingContext& context, const RunSummary& summary) {
+void CheckpointHook::after_finish(const TrainingContext& context, const RunSummary& summary) {
   if (summary.write_failed) return;  // the last good checkpoint stays; this moment may be torn
   if (summary.status == "interrupted") {
     save(context);

@@ -17,7 +17,7 @@ class CheckpointHook : public TrainingHook {
 
   void after_step(const TrainingContext& context) override;
   void on_epoch_end(const TrainingContext& context) override;
-  void on_finish(const TrainingContext& context, const RunSummary& summary) override;
+  void after_finish(const TrainingContext& context, const RunSummary& summary) override;
 
   int64_t saves() const { return saves_; }
 

@@ -103,6 +103,10 @@ class TrainingHook {
   // have become "diverged").
   virtual void on_epoch_end(const TrainingContext&) {}
   virtual void on_finish(const TrainingContext&, const RunSummary&) {}
+  // After every hook's on_finish: what declares the run's end (summary.json's final status) and
+  // what may go only then (the checkpoint), so that a write failing in any on_finish leaves a
+  // run that still says "running" or "interrupted", and resumes.
+  virtual void after_finish(const TrainingContext&, const RunSummary&) {}
 
   // Checkpoints. A hook whose later records depend on what it saw earlier names its state with a
   // stable key, saves it between steps and restores it right after on_start of a resumed run, so

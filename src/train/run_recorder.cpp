@@ -158,7 +158,7 @@ void RunRecorder::restore_state(const TrainingContext&, const HookState& state) 
   write_file_atomic(dir_ / "metrics.jsonl", metrics_lines_);  // drops lines after the checkpoint
 }
 
-void RunRecorder::on_finish(const TrainingContext& context, const RunSummary& summary) {
+void RunRecorder::after_finish(const TrainingContext& context, const RunSummary& summary) {
   std::vector<ConvergenceTarget> targets;
   for (const auto& text : context.config.targets) targets.push_back(parse_target(text));
   auto record = to_json(summary);

@@ -21,7 +21,7 @@ class RunRecorder : public TrainingHook {
 
   void on_start(const TrainingContext& context) override;
   void on_evaluation(const TrainingContext& context, const EpochMetrics& metrics) override;
-  void on_finish(const TrainingContext& context, const RunSummary& summary) override;
+  void after_finish(const TrainingContext& context, const RunSummary& summary) override;
   std::string state_key() const override { return "records"; }
   void save_state(HookState& state) override;
   void restore_state(const TrainingContext& context, const HookState& state) override;

@@ -96,16 +96,18 @@ class TrainingLoop {
     if (summary.status != "completed") summary.stop_reason.clear();  // diverged at that evaluation
     summary.steps = state_.step;
     summary.total_seconds = seconds();
-    for (auto* hook : hooks_) {
-      try {
-        hook->on_finish(context_, summary);
-      } catch (const WriteError& error) {
-        // The run's end is not on disk: it stays resumable from its last checkpoint. The first
-        // failure is the one reported; each hook still gets its chance to finish.
-        if (!summary.write_failed) {
-          summary.status = "interrupted";
-          summary.message = error.what();
-          summary.write_failed = true;
+    for (const auto finish : {&TrainingHook::on_finish, &TrainingHook::after_finish}) {
+      for (auto* hook : hooks_) {
+        try {
+          (hook->*finish)(context_, summary);
+        } catch (const WriteError& error) {
+          // The run's end is not on disk: it stays resumable from its last checkpoint. The first
+          // failure is the one reported; each hook still gets its chance to finish.
+          if (!summary.write_failed) {
+            summary.status = "interrupted";
+            summary.message = error.what();
+            summary.write_failed = true;
+          }
         }
       }
     }
