@@ -116,7 +116,7 @@ TEST_CASE("hand-built cases: bias -100 kills every ReLU, none of the leaky ones"
 }
 
 TEST_CASE(
-    "hand-built cases: sigmoid at x = 0 has mean derivative 1/4; tanh of a symmetric input is "
+    "hand-built cases: sigmoid at x = 0 has mean derivative 1/4, tanh of a symmetric input is "
     "centred",
     "[unit][probes]") {
   ModelOptions options = plain_options("sigmoid", 3);
