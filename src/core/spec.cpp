@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include <cerrno>
 #include <cstdlib>
 
@@ -72,6 +74,12 @@ ParameterValues resolve_parameters(const Spec& spec, const std::vector<Parameter
       for (const auto& parameter : accepted) names.push_back(parameter.name);
       throw Error(fmt::format("{} '{}' has no parameter '{}': valid parameters are {}", what,
                               spec.name, key, names.empty() ? "none" : join(names)));
+    }
+    // Activations compute in float32: a value beyond its range (or not finite) would make
+    // LibTorch throw mid-run (found by fuzz/fuzz_spec).
+    if (!std::isfinite(value) || std::abs(value) > 1e30) {
+      throw Error(fmt::format("{} '{}': {} = {} is out of range (finite, at most 1e30 in size)",
+                              what, spec.name, key, format_number(value)));
     }
     values[key] = value;
   }

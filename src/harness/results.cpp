@@ -160,8 +160,8 @@ nlohmann::json RunResult::row() const {
   }
   if (summary.contains("targets")) {
     for (const auto& target : summary["targets"]) {
-      const std::string prefix = fmt::format("{}_{}", target["metric"].get<std::string>(),
-                                             format_number(target["threshold"].get<double>()));
+      const std::string prefix = fmt::format("{}_{}", target.at("metric").get<std::string>(),
+                                             format_number(target.at("threshold").get<double>()));
       row[prefix + "_epoch"] = target.value("epoch", nlohmann::json(nullptr));
       row[prefix + "_position"] = target.value("position", nlohmann::json(nullptr));
       row[prefix + "_step"] = target.value("step", nlohmann::json(nullptr));
