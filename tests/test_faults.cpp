@@ -8,8 +8,10 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "src/core/files.h"
@@ -208,20 +210,26 @@ TEST_CASE("a truncated or foreign checkpoint is refused in one line, and nothing
   const pid_t pid = actlab::testing::spawn_actlab(arguments);
   REQUIRE(wait_for([&] { return fs::exists(run / "checkpoint.json"); }));
   ::kill(pid, SIGINT);
-  exit_code_of(pid);
+  CHECK(exit_code_of(pid) == 130);  // interrupted: 128 + SIGINT, as shells report it
   const std::string checkpoint = actlab::read_file(run / "checkpoint.pt");
-  const std::string expected = fmt::format(
+  const std::string damaged = fmt::format(
       "actlab: error: cannot read checkpoint '{}': it is truncated, damaged or not an actlab "
       "checkpoint; remove it to start the run over\n",
       (run / "checkpoint.pt").string());
-  for (const auto& [what, bytes] : std::vector<std::pair<std::string, std::string>>{
-           {"truncated", checkpoint.substr(0, checkpoint.size() / 2)},
+  // A bare LibTorch archive (zip) is what actlab wrote before checkpoints were framed.
+  const std::string unframed = fmt::format(
+      "actlab: error: '{}' is a LibTorch archive without actlab's frame: written by an older "
+      "actlab (checkpoint format 1) or not a checkpoint; start over with --overwrite\n",
+      (run / "checkpoint.pt").string());
+  for (const auto& [what, bytes, expected] : std::vector<std::array<std::string, 3>>{
+           {"truncated", checkpoint.substr(0, checkpoint.size() / 2), damaged},
            {"one byte changed",
             std::string(checkpoint)
-                .replace(checkpoint.size() / 2, 1, 1, checkpoint[checkpoint.size() / 2] ^ 1)},
-           {"empty", ""},
-           {"model.pt", model},
-           {"text", "not a checkpoint\n"}}) {
+                .replace(checkpoint.size() / 2, 1, 1, checkpoint[checkpoint.size() / 2] ^ 1),
+            damaged},
+           {"empty", "", damaged},
+           {"model.pt", model, unframed},
+           {"text", "not a checkpoint\n", damaged}}) {
     INFO(what);
     actlab::write_file_atomic(run / "checkpoint.pt", bytes);
     const std::string summary = actlab::read_file(run / "summary.json");
@@ -242,6 +250,93 @@ TEST_CASE("a truncated or foreign checkpoint is refused in one line, and nothing
 
 namespace {
 
+// Every file of a run folder and its bytes.
+std::map<std::string, std::string> files_of(const fs::path& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& entry : fs::directory_iterator(dir))
+    files[entry.path().filename().string()] = actlab::read_file(entry.path());
+  return files;
+}
+
+fs::path event_file_of(const fs::path& dir) {
+  for (const auto& entry : fs::directory_iterator(dir))
+    if (entry.path().filename().string().rfind("events.out.tfevents.", 0) == 0) return entry.path();
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("a whole checkpoint that does not fit the run's records is refused before any changes",
+          "[data][integration][faults]") {
+  if (!actlab::testing::have_cifar10()) FAIL("no CIFAR-10: run scripts/test.sh (it prepares it)");
+  TempDir dir;
+  const fs::path run = dir / "run";
+  const std::string arguments = actlab::testing::run_arguments(run);
+  const pid_t pid = actlab::testing::spawn_actlab(arguments);
+  REQUIRE(wait_for([&] { return fs::exists(run / "checkpoint.json"); }));
+  ::kill(pid, SIGINT);
+  CHECK(exit_code_of(pid) == 130);
+  const fs::path events = event_file_of(run);
+  REQUIRE(!events.empty());
+  const std::string event_bytes = actlab::read_file(events);
+  const std::string name = events.filename().string();
+  for (const auto& [what, bytes, cause] : std::vector<std::array<std::string, 3>>{
+           {"missing", "", fmt::format("its TensorBoard event file '{}' is missing", name)},
+           {"short", event_bytes.substr(0, 10),
+            fmt::format("its TensorBoard event file '{}' has 10 bytes, the checkpoint counts",
+                        name)}}) {
+    INFO(what);
+    if (what == "missing") {
+      fs::remove(events);
+    } else {
+      actlab::write_file_atomic(events, bytes);
+    }
+    const auto before = files_of(run);
+    const auto refused = actlab::testing::run_actlab(arguments + " --resume");
+    CHECK(refused.exit_code == 1);
+    require_one_clean_error(refused.output, cause);
+    CHECK_THAT(refused.output, Catch::Contains("does not fit this run's records"));
+    CHECK(files_of(run) == before);  // config.json, summary.json, probes: as they were
+  }
+  actlab::write_file_atomic(events, event_bytes);
+  const auto resumed = actlab::testing::run_actlab(arguments + " --resume");
+  INFO(resumed.output);
+  CHECK(resumed.exit_code == 0);
+  CHECK(status_of(run) == "completed");
+}
+
+TEST_CASE("a resume that meets a full disk changes no record, and resumes once there is room",
+          "[data][integration][faults][tmpfs]") {
+  if (!actlab::testing::have_cifar10()) FAIL("no CIFAR-10: run scripts/test.sh (it prepares it)");
+  SmallDisk disk(64);
+  if (skip_without_mount(disk)) return;
+  TempDir dir;
+  using actlab::testing::run_arguments;
+  REQUIRE(actlab::testing::run_actlab(run_arguments(dir / "reference")).exit_code == 0);
+  const fs::path run = disk.path() / "run";
+  const pid_t pid = actlab::testing::spawn_actlab(run_arguments(run));
+  REQUIRE(wait_for([&] { return fs::exists(run / "checkpoint.json"); }));
+  ::kill(pid, SIGINT);
+  CHECK(exit_code_of(pid) == 130);
+  const auto before = files_of(run);
+  REQUIRE(before.at("layers.jsonl").size() > 0);
+  disk.fill();
+  const auto refused = actlab::testing::run_actlab(run_arguments(run) + " --resume");
+  CHECK(refused.exit_code == actlab::kWriteFailedExitCode);
+  require_one_clean_error(refused.output, "No space left on device");
+  // No hook that did not start finishes: the probes' records are not replaced by empty ones.
+  CHECK(files_of(run) == before);
+  CHECK(temporary_files(run).empty());
+
+  disk.enlarge(256);
+  const auto resumed = actlab::testing::run_actlab(run_arguments(run) + " --resume");
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  actlab::testing::require_same_records(dir / "reference", run);
+}
+
+namespace {
+
 // A records writer whose disk fills up as the run ends (after RunRecorder's on_finish).
 struct FullDiskAtTheEnd : actlab::TrainingHook {
   fs::path file;
@@ -256,16 +351,8 @@ TEST_CASE("a write failing as the run ends leaves it resumable, never 'completed
           "[data][faults]") {
   if (!actlab::testing::have_cifar10()) FAIL("no CIFAR-10: run scripts/test.sh (it prepares it)");
   TempDir dir;
-  actlab::TrainConfig config;
-  config.data_dir = actlab::testing::cifar10_dir().string();
-  config.model = "plain";
-  config.model_options.depth = 3;
-  config.model_options.width = 4;
-  config.train_subset = 200;
-  config.test_subset = 100;
+  actlab::TrainConfig config = actlab::testing::tiny_training();
   config.train_eval_images = 100;
-  config.batch_size = 50;
-  config.epochs = 2;
   config.augment = false;
   config.threads = 1;
   config = actlab::resolve(config);

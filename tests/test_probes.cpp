@@ -539,20 +539,6 @@ TEST_CASE("revival: units all-negative at an earlier probe and not now, counted 
 
 namespace {
 
-TrainConfig tiny_training() {
-  TrainConfig config;
-  config.data_dir = actlab::testing::cifar10_dir().string();
-  config.model = "plain";
-  config.model_options.depth = 3;
-  config.model_options.width = 4;
-  config.train_subset = 300;
-  config.test_subset = 100;
-  config.batch_size = 100;  // 3 steps per epoch
-  config.probe_images = 50;
-  config.epochs = 2;
-  return config;
-}
-
 std::vector<nlohmann::json> read_records(const std::filesystem::path& path) {
   std::vector<nlohmann::json> records;
   std::istringstream lines(read_file(path));
@@ -566,7 +552,7 @@ std::vector<nlohmann::json> read_records(const std::filesystem::path& path) {
 TEST_CASE("K-step probes and epoch-end probes are told apart by trigger and epochs_trained",
           "[data][integration][probes]") {
   REQUIRE(actlab::testing::have_cifar10());
-  TrainConfig config = tiny_training();
+  TrainConfig config = actlab::testing::tiny_training();
   config.probe_every_steps = 1;  // step 3 is both a K-step probe and the end of epoch 1
   config = resolve(config);
   TempDir dir;
@@ -599,7 +585,7 @@ TEST_CASE("K-step probes and epoch-end probes are told apart by trigger and epoc
 TEST_CASE("a NaN network in training is recorded as non-finite by the probe hook",
           "[data][integration][probes]") {
   REQUIRE(actlab::testing::have_cifar10());
-  TrainConfig config = tiny_training();
+  TrainConfig config = actlab::testing::tiny_training();
   config.epochs = 1;
   config = resolve(config);
   // Runs before the probe hook: the epoch-0 evaluation probe sees a NaN network.

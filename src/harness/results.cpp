@@ -1,20 +1,17 @@
 #include "src/harness/results.h"
 
 #include <fmt/format.h>
-#include <sqlite3.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <set>
 #include <sstream>
 
 #include "src/core/error.h"
 #include "src/core/files.h"
 #include "src/core/spec.h"
+#include "src/harness/results_tables.h"
 #include "src/harness/run_metric.h"
 #include "src/harness/run_set.h"
 #include "src/harness/statistics.h"
@@ -22,114 +19,6 @@
 namespace actlab {
 
 namespace fs = std::filesystem;
-
-namespace {
-
-// Columns: the union of scalar keys over `rows`, in first-seen order.
-std::vector<std::string> columns_of(const std::vector<nlohmann::json>& rows) {
-  // Identity and outcome first, then the rest alphabetically (JSON objects keep keys sorted).
-  std::vector<std::string> columns;
-  std::set<std::string> seen;
-  for (const char* first : {"run_id", "experiment", "status", "epoch", "layer", "index"}) {
-    for (const auto& row : rows) {
-      if (row.contains(first) && seen.insert(first).second) columns.push_back(first);
-    }
-  }
-  for (const auto& row : rows) {
-    for (const auto& [key, value] : row.items()) {
-      if (!value.is_structured() && seen.insert(key).second) columns.push_back(key);
-    }
-  }
-  return columns;
-}
-
-std::string csv_field(const nlohmann::json& value) {
-  if (value.is_null()) return "";
-  if (value.is_string()) {
-    const std::string text = value.get<std::string>();
-    if (text.find_first_of(",\"\n") == std::string::npos) return text;
-    std::string quoted = "\"";
-    for (char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return quoted + "\"";
-  }
-  if (value.is_number_float()) return format_number(value.get<double>());
-  return value.dump();
-}
-
-class Database {
- public:
-  // `shown`: the name errors give (the file this one is renamed to).
-  Database(const fs::path& path, const fs::path& shown) : path_(shown) {
-    if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) {
-      throw Error(fmt::format("cannot create '{}': {}", path.string(), sqlite3_errmsg(db_)));
-    }
-  }
-  ~Database() { sqlite3_close(db_); }
-  void exec(const std::string& sql) {
-    char* message = nullptr;
-    const int code = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
-    if (code != SQLITE_OK) {
-      const std::string text = message ? message : "?";
-      sqlite3_free(message);
-      // A full disk is a write failure like any other (WriteError: the sweep stops, resumable).
-      if ((code & 0xFF) == SQLITE_FULL) throw WriteError(path_, ENOSPC);
-      if ((code & 0xFF) == SQLITE_IOERR) throw WriteError(path_, EIO);
-      throw Error(fmt::format("SQLite: {} in: {}", text, sql.substr(0, 200)));
-    }
-  }
-  // Creates `table` with `columns` (REAL for numbers, TEXT otherwise) and inserts `rows`.
-  void write_table(const std::string& table, const std::vector<nlohmann::json>& rows) {
-    const auto columns = columns_of(rows);
-    if (columns.empty()) {
-      exec(fmt::format("CREATE TABLE {} (run_id TEXT)", table));
-      return;
-    }
-    std::vector<std::string> definitions, placeholders;
-    for (const auto& column : columns) {
-      bool numeric = true;
-      for (const auto& row : rows) {
-        if (row.contains(column) && !row[column].is_null() && !row[column].is_number() &&
-            !row[column].is_boolean()) {
-          numeric = false;
-        }
-      }
-      definitions.push_back(fmt::format("\"{}\" {}", column, numeric ? "REAL" : "TEXT"));
-      placeholders.push_back("?");
-    }
-    exec(fmt::format("CREATE TABLE {} ({})", table, join(definitions)));
-    std::vector<std::string> quoted;
-    for (const auto& column : columns) quoted.push_back("\"" + column + "\"");
-    sqlite3_stmt* statement = nullptr;
-    const std::string sql =
-        fmt::format("INSERT INTO {} ({}) VALUES ({})", table, join(quoted), join(placeholders));
-    sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr);
-    for (const auto& row : rows) {
-      sqlite3_reset(statement);
-      for (size_t i = 0; i < columns.size(); ++i) {
-        const int slot = static_cast<int>(i) + 1;
-        const auto it = row.find(columns[i]);
-        if (it == row.end() || it->is_null()) {
-          sqlite3_bind_null(statement, slot);
-        } else if (it->is_boolean()) {
-          sqlite3_bind_double(statement, slot, it->get<bool>() ? 1 : 0);
-        } else if (it->is_number()) {
-          sqlite3_bind_double(statement, slot, it->get<double>());
-        } else {
-          const std::string text = it->is_string() ? it->get<std::string>() : it->dump();
-          sqlite3_bind_text(statement, slot, text.c_str(), -1, SQLITE_TRANSIENT);
-        }
-      }
-      sqlite3_step(statement);
-    }
-    sqlite3_finalize(statement);
-  }
-
- private:
-  fs::path path_;
-  sqlite3* db_ = nullptr;
-};
-
-}  // namespace
 
 nlohmann::json read_json_or_empty(const fs::path& path) {
   if (!fs::exists(path)) return nlohmann::json::object();
@@ -296,39 +185,9 @@ void write_results(const fs::path& sweep_dir, const std::vector<RunResult>& resu
       layers.push_back(std::move(layer));
     }
   }
-  // CSV of the runs table.
-  const auto columns = columns_of(runs);
-  std::string csv = join(columns, ",") + "\n";
-  for (const auto& row : runs) {
-    std::vector<std::string> fields;
-    for (const auto& column : columns)
-      fields.push_back(row.contains(column) ? csv_field(row[column]) : "");
-    csv += join(fields, ",") + "\n";
-  }
-  write_file_atomic(sweep_dir / "results.csv", csv);
-
-  const fs::path temporary = sweep_dir / fmt::format("results.db.tmp{}", ::getpid());
-  const auto remove_temporary = [&] {
-    std::error_code ignored;
-    fs::remove(temporary, ignored);
-    fs::remove(fs::path(temporary).concat("-journal"), ignored);
-  };
-  remove_temporary();
-  try {
-    {
-      Database db(temporary, sweep_dir / "results.db");
-      db.exec("BEGIN");
-      db.write_table("runs", runs);
-      db.write_table("epochs", epochs);
-      db.write_table("layers", layers);
-      db.exec("COMMIT");
-    }
-    if (::rename(temporary.c_str(), (sweep_dir / "results.db").c_str()) != 0)
-      throw WriteError(sweep_dir / "results.db", errno);
-  } catch (...) {  // the previous results.db stays; no temporary file is left behind
-    remove_temporary();
-    throw;
-  }
+  write_csv_table(sweep_dir / "results.csv", runs);
+  write_sqlite_tables(sweep_dir / "results.db",
+                      {{"runs", runs}, {"epochs", epochs}, {"layers", layers}});
 }
 
 std::string compare_table(const RunSet& runs, const std::vector<std::string>& by,

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <map>
@@ -96,17 +97,37 @@ int stopped_exit_code() {
 // Rebuilds DIR's results tables; a failure (a full disk, results.db not writable) is reported in
 // one line and never stops the runs in flight: their folders are the data, and `actlab collect`
 // rebuilds the tables later. Each distinct problem is printed once.
-void write_results_or_report(const fs::path& out, std::set<std::string>& reported) {
+void report_results_problem(const fs::path& out, const std::string& message,
+                            std::set<std::string>& reported) {
+  if (!reported.insert(message).second) return;
+  fmt::print(stderr,
+             "actlab: results tables not written ({}); the runs go on and keep their records: "
+             "rebuild the tables with `actlab collect {}`\n",
+             message, out.string());
+}
+
+// Whether a failed write says the disk itself cannot take more (full, over quota, failing, read
+// only): every run would then fail the same way.
+bool disk_cannot_write(const WriteError& error) {
+  const int e = error.error_number();
+  return e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS;
+}
+
+// The results tables, rewritten after each finished run. A full or failing disk stops the sweep
+// from starting runs, as a run's failure would (`write_failure`); any other problem (a table
+// that cannot be replaced) is printed once and the runs go on.
+void write_results_or_report(const fs::path& out, std::set<std::string>& reported,
+                             std::string& write_failure) {
   try {
     write_results(out, load_results(out));
-  } catch (const std::exception& error) {
-    const std::string message = error.what();
-    if (reported.insert(message).second) {
-      fmt::print(stderr,
-                 "actlab: results tables not written ({}); the runs go on and keep their "
-                 "records: rebuild the tables with `actlab collect {}`\n",
-                 message, out.string());
+  } catch (const WriteError& error) {
+    if (disk_cannot_write(error) && write_failure.empty()) {
+      write_failure = error.what();
+    } else {
+      report_results_problem(out, error.what(), reported);
     }
+  } catch (const std::exception& error) {
+    report_results_problem(out, error.what(), reported);
   }
 }
 
@@ -369,16 +390,24 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
                outcome.finished, pending.size(), running.size(), left, format_duration(eta),
                describe(*run), result);
     std::fflush(stdout);
-    if (shared_writes) write_results_or_report(out, reported);
+    if (shared_writes) write_results_or_report(out, reported, write_failure);
   }
-  if (shared_writes) write_results_or_report(out, reported);
+  if (shared_writes) write_results_or_report(out, reported, write_failure);
   if (!write_failure.empty()) {
     outcome.write_failure = write_failure;
-    fmt::print(stderr,
-               "actlab: error: {} runs not started: a run's records could not be written ({}); "
-               "free space, then run the same command again (finished runs are kept, "
-               "interrupted ones resume)\n",
-               pending.size() - next, write_failure);
+    const size_t not_started = pending.size() - next;
+    if (not_started > 0) {
+      fmt::print(stderr,
+                 "actlab: error: {} runs not started: a record could not be written ({}); "
+                 "free space, then run the same command again (finished runs are kept, "
+                 "interrupted ones resume)\n",
+                 not_started, write_failure);
+    } else {
+      fmt::print(stderr,
+                 "actlab: error: {}; free space, then run the same command again (finished runs "
+                 "are kept) or `actlab collect {}`\n",
+                 write_failure, out.string());
+    }
   }
   const double total = std::chrono::duration<double>(Clock::now() - start).count();
   fmt::print("{}{}: {} runs in {}; results in {}/results.csv and results.db{}\n", experiment.name,

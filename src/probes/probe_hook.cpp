@@ -263,6 +263,18 @@ void ProbeHook::save_state(HookState& state) {
   for (const auto& [name, tensor] : memory_) state.tensors["memory/" + name] = tensor;
 }
 
+std::string ProbeHook::check_state(const TrainingContext&, const HookState& state) const {
+  const auto& v = state.values;
+  for (const char* name : {"layer_lines", "histogram_lines", "gradient_lines"}) {
+    if (!v.contains(name) || !v[name].is_string()) return fmt::format("its probes lack {}", name);
+  }
+  for (const char* name : {"steps_seen", "update_ratio_samples", "probes_run"}) {
+    if (!v.contains(name) || !v[name].is_number_integer())
+      return fmt::format("its probes lack {}", name);
+  }
+  return {};
+}
+
 void ProbeHook::restore_state(const TrainingContext&, const HookState& state) {
   layer_lines_ = state.values.at("layer_lines").get<std::string>();
   histogram_lines_ = state.values.at("histogram_lines").get<std::string>();

@@ -27,6 +27,7 @@ class ProbeHook : public TrainingHook {
   void on_finish(const TrainingContext& context, const RunSummary& summary) override;
   std::string state_key() const override { return "probes"; }
   void save_state(HookState& state) override;
+  std::string check_state(const TrainingContext& context, const HookState& state) const override;
   void restore_state(const TrainingContext& context, const HookState& state) override;
 
   // Wall seconds spent probing: all of it, in probe passes (epoch-end and K-step), and in the

@@ -53,13 +53,17 @@ EventFileWriter::EventFileWriter(const std::filesystem::path& dir, double wall_t
 EventFileWriter::EventFileWriter(const std::filesystem::path& path, int64_t bytes) : path_(path) {
   std::error_code error;
   const auto size = std::filesystem::file_size(path, error);
-  if (error || static_cast<int64_t>(size) < bytes) {
+  if (error || bytes < 0 || static_cast<int64_t>(size) < bytes) {
     throw Error(
         fmt::format("cannot continue TensorBoard event file '{}': it is missing or "
                     "shorter than the checkpoint says",
                     path.string()));
   }
-  std::filesystem::resize_file(path, static_cast<uintmax_t>(bytes));
+  std::filesystem::resize_file(path, static_cast<uintmax_t>(bytes), error);
+  if (error) {
+    throw Error(fmt::format("cannot continue TensorBoard event file '{}': {}", path.string(),
+                            error.message()));
+  }
   file_ = std::fopen(path_.c_str(), "ab");
   if (file_ == nullptr) {
     throw Error(fmt::format("cannot append to TensorBoard event file '{}': {}", path_.string(),

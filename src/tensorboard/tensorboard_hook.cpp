@@ -146,6 +146,28 @@ void TensorBoardHook::save_state(HookState& state) {
                   {"probes_written", probes_written_}};
 }
 
+std::string TensorBoardHook::check_state(const TrainingContext&, const HookState& state) const {
+  const auto& v = state.values;
+  const auto file = v.find("file");
+  const auto bytes = v.find("bytes");
+  if (file == v.end() || !file->is_string() || bytes == v.end() || !bytes->is_number_integer() ||
+      !v.contains("probes_written") || !v["probes_written"].is_number_integer()) {
+    return "its TensorBoard state lacks a field";
+  }
+  // A plain name in the run's folder: a checkpoint never points a write anywhere else.
+  const fs::path name = file->get<std::string>();
+  if (name.filename() != name || name.string().rfind("events.out.tfevents.", 0) != 0)
+    return fmt::format("'{}' is not an event file's name", name.string());
+  std::error_code error;
+  const auto size = fs::file_size(dir_ / name, error);
+  if (error) return fmt::format("its TensorBoard event file '{}' is missing", name.string());
+  if (bytes->get<int64_t>() < 0 || static_cast<int64_t>(size) < bytes->get<int64_t>()) {
+    return fmt::format("its TensorBoard event file '{}' has {} bytes, the checkpoint counts {}",
+                       name.string(), size, bytes->get<int64_t>());
+  }
+  return {};
+}
+
 void TensorBoardHook::restore_state(const TrainingContext&, const HookState& state) {
   file_ = std::make_unique<tb::EventFileWriter>(dir_ / state.values.at("file").get<std::string>(),
                                                 state.values.at("bytes").get<int64_t>());

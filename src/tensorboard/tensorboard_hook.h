@@ -30,6 +30,7 @@ class TensorBoardHook : public TrainingHook {
   void on_finish(const TrainingContext& context, const RunSummary& summary) override;
   std::string state_key() const override { return "tensorboard"; }
   void save_state(HookState& state) override;
+  std::string check_state(const TrainingContext& context, const HookState& state) const override;
   void restore_state(const TrainingContext& context, const HookState& state) override;
 
   // What TensorBoard costs this run: bytes in the event file, wall seconds spent writing it.

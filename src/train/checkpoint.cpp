@@ -5,12 +5,13 @@
 #include <torch/torch.h>
 
 #include <ATen/Context.h>
+#include <functional>
 #include <mutex>
 
 #include "src/core/build_info.h"
 #include "src/core/error.h"
 #include "src/core/files.h"
-#include "src/core/sha256.h"
+#include "src/train/checkpoint_frame.h"
 
 namespace actlab {
 
@@ -20,29 +21,6 @@ namespace {
 
 // Bumped when the archive's layout changes; older checkpoints are then refused.
 constexpr int kCheckpointFormat = 2;
-
-// checkpoint.pt frames LibTorch's archive: magic, payload length (8 bytes, little-endian), the
-// payload's SHA-256 (64 hex digits), payload. LibTorch's archive reader compiles TorchScript and
-// crashes on some damaged input (found by fuzz/fuzz_checkpoint); a checkpoint is handed to it
-// only when every byte is the one actlab wrote.
-constexpr std::string_view kCheckpointMagic = "ACTLABCK";
-constexpr size_t kCheckpointHeader = 8 + 8 + 64;
-
-std::string framed(const std::string& payload) {
-  std::string out(kCheckpointMagic);
-  for (int i = 0; i < 8; ++i) out += static_cast<char>((payload.size() >> (8 * i)) & 0xFF);
-  return out + sha256_hex(payload) + payload;
-}
-
-// The payload of a framed checkpoint; empty when the frame or the digest does not hold.
-std::string_view unframed(std::string_view file) {
-  if (file.size() < kCheckpointHeader || file.substr(0, 8) != kCheckpointMagic) return {};
-  uint64_t length = 0;
-  for (int i = 0; i < 8; ++i) length |= uint64_t(static_cast<uint8_t>(file[8 + i])) << (8 * i);
-  const std::string_view payload = file.substr(kCheckpointHeader);
-  if (payload.size() != length || sha256_hex(payload) != file.substr(16, 64)) return {};
-  return payload;
-}
 
 torch::Tensor bytes_tensor(const std::string& text) {
   auto tensor = torch::empty({static_cast<int64_t>(text.size())}, torch::kUInt8);
@@ -67,27 +45,6 @@ std::vector<at::Generator> process_generators() {
   return generators;
 }
 
-RunSummary summary_from_json(const nlohmann::json& j) {
-  RunSummary s;
-  s.status = j.at("status").get<std::string>();
-  s.message = j.at("message").get<std::string>();
-  if (!j.at("diverged_step").is_null()) s.diverged_step = j.at("diverged_step").get<int64_t>();
-  s.epochs_completed = j.at("epochs_completed").get<int>();
-  s.steps = j.at("steps").get<int64_t>();
-  s.final_test_error = j.at("final_test_error").get<double>();
-  s.best_test_error = j.at("best_test_error").get<double>();
-  s.best_epoch = j.at("best_epoch").get<int>();
-  s.final_train_error = j.at("final_train_error").get<double>();
-  s.total_seconds = j.at("total_seconds").get<double>();
-  s.clipped_steps = j.at("clipped_steps").get<int64_t>();
-  if (j.contains("stop_reason") && j["stop_reason"].is_string())
-    s.stop_reason = j["stop_reason"].get<std::string>();
-  if (j.contains("stop_target_position") && !j["stop_target_position"].is_null())
-    s.stop_target_position = j["stop_target_position"].get<double>();
-  s.evaluations_past_stop_target = j.value("evaluations_past_stop_target", 0);
-  return s;
-}
-
 nlohmann::json info_json(const TrainConfig& config, const RunState& state) {
   return {{"format", kCheckpointFormat},         {"epoch", state.epoch},
           {"in_epoch", state.in_epoch},          {"step", state.step},
@@ -107,9 +64,7 @@ CheckpointInfo parse_info(const nlohmann::json& j) {
   return info;
 }
 
-void restore(torch::serialize::InputArchive& archive, const nlohmann::json& meta,
-             const fs::path& path, const TrainingContext& context, RunState& state,
-             const std::vector<TrainingHook*>& hooks);
+using TensorReader = std::function<torch::Tensor(const nlohmann::json& name)>;
 
 }  // namespace
 
@@ -158,23 +113,19 @@ std::string checkpoint_mismatch(const CheckpointInfo& info, const TrainConfig& c
   return text;
 }
 
-void save_checkpoint(const fs::path& run_dir, const TrainConfig& config, const RunState& state,
-                     const std::vector<TrainingHook*>& hooks) {
-  torch::serialize::OutputArchive archive;
-  torch::serialize::OutputArchive model_archive, optimizer_archive, tensors;
-  state.model->save(model_archive);
-  state.optimizer->save(optimizer_archive);
-  archive.write("model", model_archive);
-  archive.write("optimizer", optimizer_archive);
-
-  auto meta = info_json(config, state);
+CheckpointContents checkpoint_contents(const TrainConfig& config, const RunState& state,
+                                       const std::vector<TrainingHook*>& hooks) {
+  CheckpointContents contents;
+  state.model->save(contents.model);
+  state.optimizer->save(contents.optimizer);
+  auto& meta = contents.meta = info_json(config, state);
   meta["images_seen"] = state.images_seen;
   meta["seconds"] = state.seconds_before;
   meta["summary"] = to_json(state.summary);
   int64_t tensor_count = 0;
   auto keep = [&](const torch::Tensor& tensor) {
     const std::string name = fmt::format("t{}", tensor_count++);
-    tensors.write(name, tensor.detach().to(torch::kCPU));
+    contents.tensors.write(name, tensor.detach().to(torch::kCPU));
     return name;
   };
   nlohmann::json generators = nlohmann::json::array();
@@ -207,11 +158,17 @@ void save_checkpoint(const fs::path& run_dir, const TrainConfig& config, const R
     hook_states[key] = {{"values", hook_state.values}, {"tensors", names}};
   }
   meta["hooks"] = hook_states;
-  archive.write("tensors", tensors);
-  archive.write("meta", bytes_tensor(meta.dump()));
+  return contents;
+}
 
-  // Into memory first: LibTorch's file writer, failing mid-archive (a full disk), throws again
-  // from its destructor and aborts the process. write_file_atomic keeps the previous checkpoint.
+std::string checkpoint_bytes(CheckpointContents& contents) {
+  torch::serialize::OutputArchive archive;
+  archive.write("model", contents.model);
+  archive.write("optimizer", contents.optimizer);
+  archive.write("tensors", contents.tensors);
+  archive.write("meta", bytes_tensor(contents.meta.dump()));
+  // Into memory: LibTorch's file writer, failing mid-archive (a full disk), throws again from its
+  // destructor and aborts the process.
   std::string bytes;
   try {
     archive.save_to([&bytes](const void* data, size_t size) {
@@ -219,10 +176,16 @@ void save_checkpoint(const fs::path& run_dir, const TrainConfig& config, const R
       return size;
     });
   } catch (const c10::Error& error) {
-    throw Error(fmt::format("cannot serialise the checkpoint of '{}': {}", run_dir.string(),
-                            error.what_without_backtrace()));
+    throw Error(fmt::format("cannot serialise a checkpoint: {}",
+                            first_line(error.what_without_backtrace())));
   }
-  write_file_atomic(checkpoint_file(run_dir), framed(bytes));
+  return frame_checkpoint(bytes);
+}
+
+void save_checkpoint(const fs::path& run_dir, const TrainConfig& config, const RunState& state,
+                     const std::vector<TrainingHook*>& hooks) {
+  auto contents = checkpoint_contents(config, state, hooks);
+  write_file_atomic(checkpoint_file(run_dir), checkpoint_bytes(contents));  // keeps the previous
   // checkpoint.json follows checkpoint.pt: if a kill falls between the two, the .json describes
   // the previous checkpoint, and load_checkpoint trusts only the archive's own copy.
   write_file_atomic(run_dir / "checkpoint.json", info_json(config, state).dump(2) + "\n");
@@ -238,7 +201,13 @@ std::unique_ptr<OpenedCheckpoint> open_checkpoint(const fs::path& run_dir,
   auto opened = std::make_unique<OpenedCheckpoint>();
   opened->path = path;
   const std::string file = read_file(path);
-  const std::string_view payload = unframed(file);
+  if (file.compare(0, 4, "PK\x03\x04") == 0) {  // a bare LibTorch archive: format 1
+    throw Error(
+        fmt::format("'{}' is a LibTorch archive without actlab's frame: written by an older "
+                    "actlab (checkpoint format 1) or not a checkpoint; start over with --overwrite",
+                    path.string()));
+  }
+  const std::string_view payload = checkpoint_payload(file);
   try {
     if (payload.empty()) throw Error("damaged");
     opened->archive.load_from(payload.data(), payload.size(), device);
@@ -273,47 +242,27 @@ std::unique_ptr<OpenedCheckpoint> open_checkpoint(const fs::path& run_dir,
   return opened;
 }
 
-void restore_checkpoint(OpenedCheckpoint& checkpoint, const TrainingContext& context,
-                        RunState& state, const std::vector<TrainingHook*>& hooks) {
+namespace {
+
+// Runs `part` of a resume; what LibTorch or the JSON reader throws becomes one line naming the
+// file.
+template <typename Part>
+void resume_part(const fs::path& path, Part&& part) {
   try {
-    restore(checkpoint.archive, checkpoint.meta, checkpoint.path, context, state, hooks);
+    part();
   } catch (const c10::Error& error) {  // a tensor missing or of another shape: a foreign file
     throw Error(
         fmt::format("checkpoint '{}' does not fit this run ({}): remove it to start the run over",
-                    checkpoint.path.string(), first_line(error.what_without_backtrace())));
+                    path.string(), first_line(error.what_without_backtrace())));
   } catch (const nlohmann::json::exception& error) {
     throw Error(fmt::format(
         "checkpoint '{}' lacks a field this actlab needs ({}): remove it to start the run over",
-        checkpoint.path.string(), error.what()));
+        path.string(), error.what()));
   }
 }
 
-void load_checkpoint(const fs::path& run_dir, const TrainConfig& config,
-                     const TrainingContext& context, RunState& state,
-                     const std::vector<TrainingHook*>& hooks) {
-  auto checkpoint = open_checkpoint(run_dir, config, context.device);
-  restore_checkpoint(*checkpoint, context, state, hooks);
-}
-
-namespace {
-
-void restore(torch::serialize::InputArchive& archive, const nlohmann::json& meta,
-             const fs::path& path, const TrainingContext& context, RunState& state,
-             const std::vector<TrainingHook*>& hooks) {
-  torch::serialize::InputArchive model_archive, optimizer_archive, tensors;
-  archive.read("model", model_archive);
-  archive.read("optimizer", optimizer_archive);
-  archive.read("tensors", tensors);
-  state.model->load(model_archive);
-  // LibTorch 1.13 keeps the constructor's learning rate here; the loop sets each step's rate
-  // from the schedule before stepping, so nothing depends on the saved one.
-  state.optimizer->load(optimizer_archive);
-  auto tensor = [&](const nlohmann::json& name) {
-    torch::Tensor value;
-    tensors.read(name.get<std::string>(), value);
-    return value;
-  };
-
+void restore_progress(const nlohmann::json& meta, const TensorReader& tensor,
+                      const TrainingContext& context, RunState& state) {
   state.epoch = meta.at("epoch").get<int>();
   state.in_epoch = meta.at("in_epoch").get<bool>();
   state.step = meta.at("step").get<int64_t>();
@@ -323,50 +272,118 @@ void restore(torch::serialize::InputArchive& archive, const nlohmann::json& meta
   state.summary.status = "running";  // an interrupted run saved "interrupted"
   state.summary.message.clear();
   state.progress = EpochProgress{};
-  if (state.in_epoch) {
-    const auto& p = meta.at("progress");
-    state.progress.order = tensor(p.at("order")).to(context.device);
-    state.progress.loss_sum = tensor(p.at("loss_sum")).to(context.device);
-    state.progress.wrong = tensor(p.at("wrong")).to(context.device);
-    state.progress.batches = p.at("batches").get<int64_t>();
-    state.progress.images = p.at("images").get<int64_t>();
-    state.progress.clipped = p.at("clipped").get<int64_t>();
-    state.progress.evaluation_seconds = p.at("evaluation_seconds").get<double>();
-    state.progress.elapsed_seconds = p.at("elapsed_seconds").get<double>();
-  }
+  if (!state.in_epoch) return;
+  const auto& p = meta.at("progress");
+  state.progress.order = tensor(p.at("order")).to(context.device);
+  state.progress.loss_sum = tensor(p.at("loss_sum")).to(context.device);
+  state.progress.wrong = tensor(p.at("wrong")).to(context.device);
+  state.progress.batches = p.at("batches").get<int64_t>();
+  state.progress.images = p.at("images").get<int64_t>();
+  state.progress.clipped = p.at("clipped").get<int64_t>();
+  state.progress.evaluation_seconds = p.at("evaluation_seconds").get<double>();
+  state.progress.elapsed_seconds = p.at("elapsed_seconds").get<double>();
+}
 
-  const auto& saved_hooks = meta.at("hooks");
+// Each hook's saved state, read and checked against the hook.
+void read_hook_states(OpenedCheckpoint& checkpoint, const TensorReader& tensor,
+                      const TrainingContext& context, const std::vector<TrainingHook*>& hooks) {
+  const auto& saved_hooks = checkpoint.meta.at("hooks");
   for (auto* hook : hooks) {
     const std::string key = hook->state_key();
     if (key.empty()) continue;
     if (!saved_hooks.contains(key)) {
       throw Error(fmt::format("checkpoint '{}' has no state for '{}': start over with --overwrite",
-                              path.string(), key));
+                              checkpoint.path.string(), key));
     }
     HookState hook_state;
     hook_state.values = saved_hooks[key].at("values");
     for (const auto& [name, stored] : saved_hooks[key].at("tensors").items()) {
       hook_state.tensors[name] = tensor(stored).to(context.device);
     }
-    hook->restore_state(context, hook_state);
+    const std::string why = hook->check_state(context, hook_state);
+    if (!why.empty()) {
+      throw Error(fmt::format(
+          "checkpoint '{}' does not fit this run's records ({}): remove it to start the run over",
+          checkpoint.path.string(), why));
+    }
+    checkpoint.hook_states[key] = std::move(hook_state);
   }
+}
 
-  // Last: nothing after this may draw random numbers before the loop continues.
-  const auto& generator_names = meta.at("generators");
-  auto generators = process_generators();
-  if (generator_names.size() != generators.size()) {
+void read_generator_states(OpenedCheckpoint& checkpoint, const TensorReader& tensor) {
+  const auto& names = checkpoint.meta.at("generators");
+  const size_t count = process_generators().size();
+  if (!names.is_array() || names.size() != count) {
     throw Error(
         fmt::format("checkpoint '{}' was saved with {} random generators (devices), "
                     "this process has {}: resume on the same kind of machine",
-                    path.string(), generator_names.size(), generators.size()));
+                    checkpoint.path.string(), names.is_array() ? names.size() : 0, count));
   }
-  for (size_t i = 0; i < generators.size(); ++i) {
+  auto generators = process_generators();
+  for (size_t i = 0; i < count; ++i) {
+    const torch::Tensor saved = tensor(names[i]);
     std::lock_guard<std::mutex> lock(generators[i].mutex());
-    generators[i].set_state(tensor(generator_names[i]).to(torch::kCPU));
+    const torch::Tensor now = generators[i].get_state();
+    if (saved.dtype() != now.dtype() || !saved.sizes().equals(now.sizes())) {
+      throw Error(
+          fmt::format("checkpoint '{}' holds no state of random generator {}: remove it "
+                      "to start the run over",
+                      checkpoint.path.string(), i));
+    }
+    checkpoint.generator_states.push_back(saved);
   }
 }
 
 }  // namespace
+
+void restore_run_state(OpenedCheckpoint& checkpoint, const TrainingContext& context,
+                       RunState& state, const std::vector<TrainingHook*>& hooks) {
+  resume_part(checkpoint.path, [&] {
+    torch::serialize::InputArchive model_archive, optimizer_archive, tensors;
+    checkpoint.archive.read("model", model_archive);
+    checkpoint.archive.read("optimizer", optimizer_archive);
+    checkpoint.archive.read("tensors", tensors);
+    state.model->load(model_archive);
+    // LibTorch 1.13 keeps the constructor's learning rate here; the loop sets each step's rate
+    // from the schedule before stepping, so nothing depends on the saved one.
+    state.optimizer->load(optimizer_archive);
+    const TensorReader tensor = [&](const nlohmann::json& name) {
+      torch::Tensor value;
+      tensors.read(name.get<std::string>(), value);
+      return value;
+    };
+    restore_progress(checkpoint.meta, tensor, context, state);
+    read_hook_states(checkpoint, tensor, context, hooks);
+    read_generator_states(checkpoint, tensor);
+  });
+}
+
+void restore_hook_state(const OpenedCheckpoint& checkpoint, const TrainingContext& context,
+                        TrainingHook& hook) {
+  const std::string key = hook.state_key();
+  if (key.empty()) return;
+  resume_part(checkpoint.path,
+              [&] { hook.restore_state(context, checkpoint.hook_states.at(key)); });
+}
+
+void restore_generators(const OpenedCheckpoint& checkpoint) {
+  resume_part(checkpoint.path, [&] {
+    auto generators = process_generators();
+    for (size_t i = 0; i < generators.size(); ++i) {
+      std::lock_guard<std::mutex> lock(generators[i].mutex());
+      generators[i].set_state(checkpoint.generator_states.at(i).to(torch::kCPU));
+    }
+  });
+}
+
+void load_checkpoint(const fs::path& run_dir, const TrainConfig& config,
+                     const TrainingContext& context, RunState& state,
+                     const std::vector<TrainingHook*>& hooks) {
+  auto checkpoint = open_checkpoint(run_dir, config, context.device);
+  restore_run_state(*checkpoint, context, state, hooks);
+  for (auto* hook : hooks) restore_hook_state(*checkpoint, context, *hook);
+  restore_generators(*checkpoint);
+}
 
 void remove_checkpoint(const fs::path& run_dir) {
   std::error_code ignored;

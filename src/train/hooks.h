@@ -62,6 +62,7 @@ struct RunSummary {
 nlohmann::json to_json(const EpochMetrics& metrics);
 EpochMetrics epoch_metrics_from_json(const nlohmann::json& record);  // inverse of to_json
 nlohmann::json to_json(const RunSummary& summary);
+RunSummary summary_from_json(const nlohmann::json& record);  // inverse of to_json
 
 // What hooks may look at while the loop runs.
 struct TrainingContext {
@@ -74,7 +75,8 @@ struct TrainingContext {
   int epoch = 0;     // the epoch being trained (1-based), or 0 before training
   int64_t step = 0;  // optimizer steps taken so far
   // The run continues from a checkpoint: on_start is followed by restore_state, and hooks must
-  // not reset records that the checkpoint restores.
+  // not reset records that the checkpoint restores. The model, optimizer and loop state are
+  // already restored when on_start runs.
   bool resumed = false;
   const RunState* state = nullptr;  // what the loop advances (model, optimizer, position, sums)
   // Optimizer steps in a full epoch (the last partial batch is dropped), for positions in epochs.
@@ -113,6 +115,10 @@ class TrainingHook {
   // that the resumed run writes the records an uninterrupted run would have written.
   virtual std::string state_key() const { return {}; }
   virtual void save_state(HookState&) {}
+  // Why a saved `state` cannot be restored into this run, in a few words; empty when it can.
+  // Asked before any hook starts, so that a checkpoint that does not fit changes no record;
+  // restore_state may rely on what it checked.
+  virtual std::string check_state(const TrainingContext&, const HookState&) const { return {}; }
   virtual void restore_state(const TrainingContext&, const HookState&) {}
 };
 

@@ -81,6 +81,27 @@ nlohmann::json to_json(const RunSummary& s) {
           {"evaluations_past_stop_target", s.evaluations_past_stop_target}};
 }
 
+RunSummary summary_from_json(const nlohmann::json& j) {
+  RunSummary s;
+  s.status = j.at("status").get<std::string>();
+  s.message = j.at("message").get<std::string>();
+  if (!j.at("diverged_step").is_null()) s.diverged_step = j.at("diverged_step").get<int64_t>();
+  s.epochs_completed = j.at("epochs_completed").get<int>();
+  s.steps = j.at("steps").get<int64_t>();
+  s.final_test_error = j.at("final_test_error").get<double>();
+  s.best_test_error = j.at("best_test_error").get<double>();
+  s.best_epoch = j.at("best_epoch").get<int>();
+  s.final_train_error = j.at("final_train_error").get<double>();
+  s.total_seconds = j.at("total_seconds").get<double>();
+  s.clipped_steps = j.at("clipped_steps").get<int64_t>();
+  if (j.contains("stop_reason") && j["stop_reason"].is_string())
+    s.stop_reason = j["stop_reason"].get<std::string>();
+  if (j.contains("stop_target_position") && !j["stop_target_position"].is_null())
+    s.stop_target_position = j["stop_target_position"].get<double>();
+  s.evaluations_past_stop_target = j.value("evaluations_past_stop_target", 0);
+  return s;
+}
+
 RunRecorder::RunRecorder(fs::path dir, Existing existing) : dir_(std::move(dir)) {
   if (existing == Existing::kContinue) return;
   const bool has_run = fs::exists(dir_ / "summary.json") || fs::exists(dir_ / "metrics.jsonl");
@@ -147,14 +168,34 @@ void RunRecorder::save_state(HookState& state) {
   state.values = {{"metrics_lines", metrics_lines_}};
 }
 
+namespace {
+
+std::vector<EpochMetrics> parse_metrics_lines(std::string_view lines) {
+  std::vector<EpochMetrics> metrics;
+  size_t begin = 0;
+  for (size_t end; (end = lines.find('\n', begin)) != std::string::npos; begin = end + 1) {
+    metrics.push_back(
+        epoch_metrics_from_json(nlohmann::json::parse(lines.substr(begin, end - begin))));
+  }
+  return metrics;
+}
+
+}  // namespace
+
+std::string RunRecorder::check_state(const TrainingContext&, const HookState& state) const {
+  const auto lines = state.values.find("metrics_lines");
+  if (lines == state.values.end() || !lines->is_string()) return "its metrics records are missing";
+  try {
+    parse_metrics_lines(lines->get<std::string>());
+  } catch (const nlohmann::json::exception& error) {
+    return fmt::format("its metrics records are damaged: {}", error.what());
+  }
+  return {};
+}
+
 void RunRecorder::restore_state(const TrainingContext&, const HookState& state) {
   metrics_lines_ = state.values.at("metrics_lines").get<std::string>();
-  metrics_.clear();
-  size_t begin = 0;
-  for (size_t end; (end = metrics_lines_.find('\n', begin)) != std::string::npos; begin = end + 1) {
-    metrics_.push_back(epoch_metrics_from_json(
-        nlohmann::json::parse(std::string_view(metrics_lines_).substr(begin, end - begin))));
-  }
+  metrics_ = parse_metrics_lines(metrics_lines_);
   write_file_atomic(dir_ / "metrics.jsonl", metrics_lines_);  // drops lines after the checkpoint
 }
 

@@ -24,6 +24,7 @@ class RunRecorder : public TrainingHook {
   void after_finish(const TrainingContext& context, const RunSummary& summary) override;
   std::string state_key() const override { return "records"; }
   void save_state(HookState& state) override;
+  std::string check_state(const TrainingContext& context, const HookState& state) const override;
   void restore_state(const TrainingContext& context, const HookState& state) override;
 
   const std::filesystem::path& dir() const { return dir_; }

@@ -87,27 +87,21 @@ class TrainingLoop {
     try {
       train_to_the_end(resume_from);
     } catch (const WriteError& error) {  // a full disk: resumable once there is space again
-      state_.summary.status = "interrupted";
-      state_.summary.message = error.what();
-      state_.summary.write_failed = true;
+      fail_to_write(error);
     }
     RunSummary& summary = state_.summary;
     if (summary.status == "running") summary.status = "completed";
     if (summary.status != "completed") summary.stop_reason.clear();  // diverged at that evaluation
     summary.steps = state_.step;
     summary.total_seconds = seconds();
+    // Only hooks that started (and, resuming, got their state back) finish: the others hold
+    // nothing of this run, and finishing them would write empty records over the good ones.
     for (const auto finish : {&TrainingHook::on_finish, &TrainingHook::after_finish}) {
-      for (auto* hook : hooks_) {
+      for (size_t i = 0; i < started_hooks_; ++i) {
         try {
-          (hook->*finish)(context_, summary);
+          (hooks_[i]->*finish)(context_, summary);
         } catch (const WriteError& error) {
-          // The run's end is not on disk: it stays resumable from its last checkpoint. The first
-          // failure is the one reported; each hook still gets its chance to finish.
-          if (!summary.write_failed) {
-            summary.status = "interrupted";
-            summary.message = error.what();
-            summary.write_failed = true;
-          }
+          fail_to_write(error);  // each hook still gets its chance to finish
         }
       }
     }
@@ -115,16 +109,37 @@ class TrainingLoop {
   }
 
  private:
+  // A record or checkpoint could not be written: the run's end is not on disk, and it stays
+  // resumable from its last good checkpoint. The first failure is the one reported.
+  void fail_to_write(const WriteError& error) {
+    RunSummary& summary = state_.summary;
+    if (summary.write_failed) return;
+    summary.status = "interrupted";
+    summary.message = error.what();
+    summary.write_failed = true;
+  }
+
   void train_to_the_end(const std::optional<std::filesystem::path>& resume_from) {
     context_.resumed = resume_from.has_value();
-    // Opened before the hooks start: a damaged or foreign checkpoint stops the run unchanged.
+    // Read, checked and applied to the run's own state before any hook starts: a damaged,
+    // foreign or unfitting checkpoint stops the run with every record as it was.
     std::unique_ptr<OpenedCheckpoint> checkpoint;
-    if (resume_from) checkpoint = open_checkpoint(*resume_from, config_, device_);
-    for (auto* hook : hooks_) hook->on_start(context_);
-    if (checkpoint) {
-      restore_checkpoint(*checkpoint, context_, state_, hooks_);
+    if (resume_from) {
+      checkpoint = open_checkpoint(*resume_from, config_, device_);
+      restore_run_state(*checkpoint, context_, state_, hooks_);
       context_.epoch = state_.epoch;
       context_.step = state_.step;
+    }
+    for (auto* hook : hooks_) {
+      hook->on_start(context_);
+      if (!checkpoint) ++started_hooks_;
+    }
+    if (checkpoint) {
+      for (auto* hook : hooks_) {
+        restore_hook_state(*checkpoint, context_, *hook);
+        ++started_hooks_;
+      }
+      restore_generators(*checkpoint);  // last: nothing may draw random numbers after it
     } else {
       EpochMetrics initial;
       initial.lr = learning_rate_at(config_, 0);
@@ -358,6 +373,7 @@ class TrainingLoop {
   FiniteCheck finite_;       // reads the loss back every step on CPU, every N on CUDA
   std::optional<ConvergenceTarget> stop_condition_;  // --stop-when
   int64_t batch_size_ = 0;
+  size_t started_hooks_ = 0;  // hooks_[0, started_hooks_) have started (resuming: and restored)
 };
 
 }  // namespace
