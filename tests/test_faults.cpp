@@ -104,6 +104,15 @@ std::vector<std::string> error_lines(const std::string& text) {
   return lines;
 }
 
+// Starts `actlab ARGUMENTS` (a run into `run`) and stops it with Ctrl-C once its first checkpoint
+// is written: it must end interrupted, exit 130 (128 + SIGINT, as shells report it).
+void interrupt_at_first_checkpoint(const std::string& arguments, const fs::path& run) {
+  const pid_t pid = actlab::testing::spawn_actlab(arguments);
+  REQUIRE(wait_for([&] { return fs::exists(run / "checkpoint.json"); }));
+  ::kill(pid, SIGINT);
+  CHECK(exit_code_of(pid) == 130);
+}
+
 void require_one_clean_error(const std::string& output, const std::string& cause) {
   INFO(output);
   const auto errors = error_lines(output);
@@ -207,10 +216,7 @@ TEST_CASE("a truncated or foreign checkpoint is refused in one line, and nothing
   // A finished run's model.pt: a real PyTorch file, but not a checkpoint.
   REQUIRE(actlab::testing::run_actlab(arguments_for(1, dir / "finished")).exit_code == 0);
   const std::string model = actlab::read_file(dir / "finished" / "model.pt");
-  const pid_t pid = actlab::testing::spawn_actlab(arguments);
-  REQUIRE(wait_for([&] { return fs::exists(run / "checkpoint.json"); }));
-  ::kill(pid, SIGINT);
-  CHECK(exit_code_of(pid) == 130);  // interrupted: 128 + SIGINT, as shells report it
+  interrupt_at_first_checkpoint(arguments, run);
   const std::string checkpoint = actlab::read_file(run / "checkpoint.pt");
   const std::string damaged = fmt::format(
       "actlab: error: cannot read checkpoint '{}': it is truncated, damaged or not an actlab "
@@ -272,10 +278,7 @@ TEST_CASE("a whole checkpoint that does not fit the run's records is refused bef
   TempDir dir;
   const fs::path run = dir / "run";
   const std::string arguments = actlab::testing::run_arguments(run);
-  const pid_t pid = actlab::testing::spawn_actlab(arguments);
-  REQUIRE(wait_for([&] { return fs::exists(run / "checkpoint.json"); }));
-  ::kill(pid, SIGINT);
-  CHECK(exit_code_of(pid) == 130);
+  interrupt_at_first_checkpoint(arguments, run);
   const fs::path events = event_file_of(run);
   REQUIRE(!events.empty());
   const std::string event_bytes = actlab::read_file(events);
@@ -314,10 +317,7 @@ TEST_CASE("a resume that meets a full disk changes no record, and resumes once t
   using actlab::testing::run_arguments;
   REQUIRE(actlab::testing::run_actlab(run_arguments(dir / "reference")).exit_code == 0);
   const fs::path run = disk.path() / "run";
-  const pid_t pid = actlab::testing::spawn_actlab(run_arguments(run));
-  REQUIRE(wait_for([&] { return fs::exists(run / "checkpoint.json"); }));
-  ::kill(pid, SIGINT);
-  CHECK(exit_code_of(pid) == 130);
+  interrupt_at_first_checkpoint(run_arguments(run), run);
   const auto before = files_of(run);
   REQUIRE(before.at("layers.jsonl").size() > 0);
   disk.fill();

@@ -50,15 +50,21 @@ EventFileWriter::EventFileWriter(const std::filesystem::path& dir, double wall_t
   flush();
 }
 
-EventFileWriter::EventFileWriter(const std::filesystem::path& path, int64_t bytes) : path_(path) {
+std::string continuation_problem(const std::filesystem::path& path, int64_t bytes) {
   std::error_code error;
   const auto size = std::filesystem::file_size(path, error);
-  if (error || bytes < 0 || static_cast<int64_t>(size) < bytes) {
+  if (error) return "is missing";
+  if (bytes < 0 || static_cast<int64_t>(size) < bytes)
+    return fmt::format("has {} bytes, the checkpoint counts {}", size, bytes);
+  return {};
+}
+
+EventFileWriter::EventFileWriter(const std::filesystem::path& path, int64_t bytes) : path_(path) {
+  if (const auto problem = continuation_problem(path, bytes); !problem.empty()) {
     throw Error(
-        fmt::format("cannot continue TensorBoard event file '{}': it is missing or "
-                    "shorter than the checkpoint says",
-                    path.string()));
+        fmt::format("cannot continue TensorBoard event file '{}': it {}", path.string(), problem));
   }
+  std::error_code error;
   std::filesystem::resize_file(path, static_cast<uintmax_t>(bytes), error);
   if (error) {
     throw Error(fmt::format("cannot continue TensorBoard event file '{}': {}", path.string(),

@@ -17,6 +17,10 @@ std::string tfrecord(std::string_view data);
 // TensorBoard keeps the file open and reads it as it grows, and every record carries its own
 // checksums, so a run killed mid-write leaves complete records and at most one torn last record,
 // which readers skip.
+// Why the event file `path` cannot be continued after its first `bytes` bytes ("is missing",
+// "has N bytes, the checkpoint counts M"); empty when it can.
+std::string continuation_problem(const std::filesystem::path& path, int64_t bytes);
+
 class EventFileWriter {
  public:
   // Throws actlab::Error when the file cannot be created.

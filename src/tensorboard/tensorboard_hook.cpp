@@ -158,14 +158,9 @@ std::string TensorBoardHook::check_state(const TrainingContext&, const HookState
   const fs::path name = file->get<std::string>();
   if (name.filename() != name || name.string().rfind("events.out.tfevents.", 0) != 0)
     return fmt::format("'{}' is not an event file's name", name.string());
-  std::error_code error;
-  const auto size = fs::file_size(dir_ / name, error);
-  if (error) return fmt::format("its TensorBoard event file '{}' is missing", name.string());
-  if (bytes->get<int64_t>() < 0 || static_cast<int64_t>(size) < bytes->get<int64_t>()) {
-    return fmt::format("its TensorBoard event file '{}' has {} bytes, the checkpoint counts {}",
-                       name.string(), size, bytes->get<int64_t>());
-  }
-  return {};
+  const auto problem = tb::continuation_problem(dir_ / name, bytes->get<int64_t>());
+  if (problem.empty()) return {};
+  return fmt::format("its TensorBoard event file '{}' {}", name.string(), problem);
 }
 
 void TensorBoardHook::restore_state(const TrainingContext&, const HookState& state) {

@@ -312,14 +312,14 @@ void read_hook_states(OpenedCheckpoint& checkpoint, const TensorReader& tensor,
 
 void read_generator_states(OpenedCheckpoint& checkpoint, const TensorReader& tensor) {
   const auto& names = checkpoint.meta.at("generators");
-  const size_t count = process_generators().size();
+  auto generators = process_generators();
+  const size_t count = generators.size();
   if (!names.is_array() || names.size() != count) {
     throw Error(
         fmt::format("checkpoint '{}' was saved with {} random generators (devices), "
                     "this process has {}: resume on the same kind of machine",
                     checkpoint.path.string(), names.is_array() ? names.size() : 0, count));
   }
-  auto generators = process_generators();
   for (size_t i = 0; i < count; ++i) {
     const torch::Tensor saved = tensor(names[i]);
     std::lock_guard<std::mutex> lock(generators[i].mutex());
