@@ -3,6 +3,7 @@
 
 #include "fuzz/fuzz_input.h"
 #include "src/harness/experiment.h"
+#include "src/harness/tuning.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto file = actlab::fuzz::scratch() / "experiment.toml";

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "src/train/config.h"
@@ -78,6 +79,14 @@ inline TrainConfig tiny_training() {
   config.probe_images = 50;
   config.epochs = 2;
   return config;
+}
+
+// Writes `text` to `path` (parent folders made) and returns the path.
+inline std::filesystem::path write_text(const std::filesystem::path& path,
+                                        const std::string& text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+  return path;
 }
 
 inline int count_lines(const std::string& text) {

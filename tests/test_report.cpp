@@ -287,7 +287,26 @@ TEST_CASE("report.json holds the groups' means, bands and targets, and lists the
                     << source["groups"][g][key].dump());
       CHECK(same_json(value, source["groups"][g][key]));
     }
-    CHECK(source["groups"][g].size() == expected[g].size());
+    CHECK(source["groups"][g].size() == expected[g].size() + 1);  // + run_curves, below
+  }
+  // Each run's own curve (the thin lines of the by-activation figure), in the order of "runs":
+  // at every position, the mean over the runs that recorded it is the group's mean there.
+  for (const auto& group : source["groups"]) {
+    REQUIRE(group["run_curves"].size() == group["runs"].size());
+    const auto& curves = group["curves"];
+    for (size_t i = 0; i < curves["position"].size(); ++i) {
+      double sum = 0;
+      int count = 0;
+      for (const auto& run : group["run_curves"]) {
+        for (size_t k = 0; k < run["position"].size(); ++k) {
+          if (run["position"][k] != curves["position"][i]) continue;
+          sum += run["train_error"][k].get<double>();
+          ++count;
+        }
+      }
+      CHECK(count == curves["runs"][i].get<int>());
+      CHECK(sum / count == Approx(curves["train_error"]["mean"][i].get<double>()));
+    }
   }
 
   // Apart: the killed, the diverged and the stale run, with why, each with its own curve.
@@ -390,6 +409,7 @@ probe = "cheap"
 probe_images = 100
 [grid]
 activation = ["relu", "sigmoid"]
+lr = [0.01, 0.05]
 seed = [0, 1]
 [targets]
 train_error = 0.85
@@ -399,6 +419,7 @@ metric = "final_train_error"
 a = { activation = "sigmoid" }
 b = { activation = "relu" }
 expect = "difference >= 0"
+per = ["lr"]
 )");
   const auto sweep = dir / "sweep";
   const auto ran = run_actlab(
@@ -420,8 +441,9 @@ expect = "difference >= 0"
   std::smatch images, broken;
   REQUIRE(std::regex_search(dom.output, images, std::regex(R"re(data-images="(\d+)")re")));
   REQUIRE(std::regex_search(dom.output, broken, std::regex(R"re(data-broken-images="(\d+)")re")));
-  // Curves, four heatmaps and gradient flow, at least.
-  CHECK(std::stoi(images[1]) >= 6);
+  // Curves, the by-activation panels (one per lr), four heatmaps and gradient flow, at least.
+  CHECK(std::stoi(images[1]) >= 7);
+  CHECK(std::filesystem::exists(sweep / "report" / "figures" / "0-browser-by-activation.png"));
   CHECK(std::stoi(broken[1]) == 0);
   // The verdict table, with the sweep's verdict and an outcome.
   CHECK_THAT(dom.output, Catch::Contains("class=\"verdicts\"") &&

@@ -19,6 +19,7 @@
 using namespace actlab;
 using actlab::testing::run_actlab;
 using actlab::testing::TempDir;
+using actlab::testing::write_text;
 
 namespace {
 
@@ -43,12 +44,6 @@ a = { activation = "tanh" }
 b = { activation = "relu" }
 expect = "ratio >= 1.5"
 )";
-
-std::filesystem::path write_text(const std::filesystem::path& path, const std::string& text) {
-  std::filesystem::create_directories(path.parent_path());
-  std::ofstream(path) << text;
-  return path;
-}
 
 // A run folder as `actlab run` leaves it, with the given status and area under the curve.
 void write_run(const std::filesystem::path& sweep, const RunSpec& spec, const std::string& status,
@@ -237,6 +232,30 @@ TEST_CASE("layer expressions pick a layer and a probe time", "[unit][harness][ve
   CHECK_FALSE(run_metric(run, "dead_fraction.first.init").recorded);
 }
 
+TEST_CASE("the early training-error area covers the first N epochs of every run alike",
+          "[unit][harness][verdict]") {
+  // Evaluations every half epoch; the error falls 0.9, 0.7, 0.5, 0.3, 0.1 by position 2.
+  RunResult run;
+  for (int i = 0; i <= 4; ++i)
+    run.epochs.push_back({{"position", 0.5 * i}, {"train_error", 0.9 - 0.2 * i}});
+  // Trapezoids by hand: 0.5 * (0.9+0.7)/2 + 0.5 * (0.7+0.5)/2 = 0.7.
+  CHECK(*run_metric(run, "train_error_auc.epoch1").value == Approx(0.7));
+  CHECK(*run_metric(run, "train_error_auc.epoch2").value == Approx(0.7 + 0.3));
+  // A run that stopped before epoch 3 (a stop_when target) has no value, and says it was looked
+  // at: the verdict counts it as missing instead of comparing a shorter area.
+  const auto short_run = run_metric(run, "train_error_auc.epoch3");
+  CHECK(short_run.recorded);
+  CHECK_FALSE(short_run.value);
+  // Evaluations that straddle N: the last segment is cut at N by linear interpolation.
+  RunResult sparse;
+  sparse.epochs = {{{"position", 0.0}, {"train_error", 1.0}},
+                   {{"position", 2.0}, {"train_error", 0.0}}};
+  CHECK(*run_metric(sparse, "train_error_auc.epoch1").value == Approx(0.75));
+  CHECK(unknown_metric("train_error_auc.epoch3", {}).empty());
+  CHECK_THAT(unknown_metric("train_error_auc.final", {}),
+             Catch::Contains("train_error_auc.epochN"));
+}
+
 TEST_CASE("overrides and grids are checked against what the sweep sets",
           "[unit][harness][verdict]") {
   TempDir dir;
@@ -303,109 +322,6 @@ TEST_CASE("a ratio whose resampled denominator can be 0 gets no interval",
   const auto interval = bootstrap_test({1, 2, 3}, {0, 0, 1}, /*ratio=*/true, 1, 3);
   CHECK(std::isnan(interval.low));
   CHECK(std::isnan(interval.high));
-}
-
-TEST_CASE("the tuning stage picks each configuration's best value, diverged runs lose",
-          "[unit][harness][verdict]") {
-  TempDir dir;
-  const auto file = write_text(dir / "sweep" / "experiment.toml", R"(name = "tuned"
-claim = "c"
-[base]
-model = "krizhevsky4"
-epochs = 5
-[grid]
-activation = ["relu", "tanh"]
-seed = [0, 1, 2]
-[tune]
-option = "lr"
-values = [0.01, 0.1, 1.0]
-metric = "train_error_auc"
-[tune.set]
-epochs = 1
-)");
-  const Experiment experiment = load_experiment(file);
-  const auto tuning = tuning_runs(experiment);
-  REQUIRE(tuning.size() == 6);  // 2 configurations x 3 candidates, seeds not repeated
-  for (const auto& run : tuning) {
-    const auto arguments = train_arguments(run);
-    CHECK(std::count(arguments.begin(), arguments.end(), "--epochs=1") == 1);
-  }
-  // relu: 0.1 best, 1.0 diverged with the lowest number; tanh: 1.0 best.
-  const std::map<std::string, std::pair<std::string, double>> outcome = {
-      {"activation=relu,lr=0.01", {"completed", 3.0}},
-      {"activation=relu,lr=0.1", {"completed", 2.0}},
-      {"activation=relu,lr=1", {"diverged", 0.1}},
-      {"activation=tanh,lr=0.01", {"completed", 3.0}},
-      {"activation=tanh,lr=0.1", {"completed", 2.5}},
-      {"activation=tanh,lr=1", {"completed", 1.5}}};
-  const auto tune_dir = dir / "sweep" / "tune";
-  for (const auto& run : tuning) {
-    std::vector<std::string> parts;
-    for (const auto& [key, value] : run.axes) parts.push_back(key + "=" + value);
-    const auto& [status, auc] = outcome.at(join(parts, ","));
-    write_text(tune_dir / "runs" / run.id / "config.json", "{}");
-    write_text(tune_dir / "runs" / run.id / "summary.json",
-               nlohmann::json({{"status", status}, {"train_error_auc", auc}}).dump());
-  }
-  const TuneChoice choice = choose_tuned_values(experiment, tune_dir, tuning);
-  CHECK(choice.at("activation=relu") == "0.1");
-  CHECK(choice.at("activation=tanh") == "1");
-  CHECK(read_tune_choice(dir / "sweep") == choice);
-  // The grid then runs every seed at its configuration's chosen value.
-  const auto runs = expand(experiment, "", &choice);
-  REQUIRE(runs.size() == 6);
-  for (const auto& run : runs) {
-    const auto arguments = train_arguments(run);
-    const bool relu = run.axes[0].second == "relu";
-    CHECK(std::count(arguments.begin(), arguments.end(), relu ? "--lr=0.1" : "--lr=1") == 1);
-    CHECK(std::count(arguments.begin(), arguments.end(), "--epochs=5") == 1);
-  }
-  // A tuning run that has not finished stops the choice with the way out.
-  std::filesystem::remove(tune_dir / "runs" / tuning[0].id / "summary.json");
-  CHECK_THROWS_WITH(choose_tuned_values(experiment, tune_dir, tuning),
-                    Catch::Contains("has not finished") && Catch::Contains("run the sweep again"));
-}
-
-TEST_CASE("a tuned sweep runs its tuning stage, then the grid at the chosen values",
-          "[data][integration][harness]") {
-  REQUIRE(actlab::testing::have_cifar10());
-  ::setenv("ACTLAB_DATA", actlab::testing::cifar10_dir().c_str(), 1);
-  TempDir dir;
-  const auto file = write_text(dir / "tuned.toml", R"(name = "tuned"
-claim = "c"
-source = "tests"
-[base]
-model = "krizhevsky4"
-epochs = 1
-train_subset = 200
-test_subset = 100
-train_eval_images = 100
-probe = "off"
-[grid]
-activation = ["relu"]
-seed = [0, 1]
-[tune]
-option = "lr"
-values = [0.001, 0.02]
-metric = "train_error_auc"
-)");
-  const auto sweep = dir / "sweep";
-  const auto result = run_actlab(fmt::format("run '{}' --out '{}'", file.string(), sweep.string()));
-  INFO(result.output);
-  REQUIRE(result.exit_code == 0);
-  CHECK_THAT(result.output, Catch::Contains("tuned (tuning): 2 runs") &&
-                                Catch::Contains("tuned activation=relu: lr = "));
-  const auto choice = read_tune_choice(sweep);
-  REQUIRE(choice.count("activation=relu") == 1);
-  const auto results = load_results(sweep);
-  REQUIRE(results.size() == 2);
-  for (const auto& run : results) {
-    CHECK(format_number(run.config["lr"].get<double>()) == choice.at("activation=relu"));
-  }
-  // Resuming redoes neither stage; the runs count as the current grid.
-  const auto again = run_actlab(fmt::format("run '{}' --out '{}'", file.string(), sweep.string()));
-  CHECK_THAT(again.output, Catch::Contains("2 runs, 2 done, 0 to run"));
-  CHECK(classify_runs(sweep, load_results(sweep)).finished.size() == 2);
 }
 
 TEST_CASE("RESULTS.md blocks are written from the records and a changed number is caught",

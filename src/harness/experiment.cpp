@@ -238,11 +238,17 @@ Tune read_tune(const Experiment& e, const toml::table& table) {
   tune.line = line_of(table);
   for (const auto& [key, node] : table) {
     const std::string k(key.str());
-    if (k != "option" && k != "values" && k != "metric" && k != "set") {
+    if (k != "option" && k != "values" && k != "metric" && k != "neighbours" && k != "set") {
       fail(e, line_of(node),
-           fmt::format("unknown key '{}' in [tune]: valid are option, values, metric, [tune.set]",
+           fmt::format("unknown key '{}' in [tune]: valid are option, values, metric, "
+                       "neighbours, [tune.set]",
                        k));
     }
+  }
+  if (const auto* neighbours = table.get("neighbours")) {
+    if (!neighbours->is_boolean())
+      fail(e, line_of(*neighbours), "[tune] neighbours must be true or false");
+    tune.neighbours = *neighbours->value<bool>();
   }
   const auto* option = table.get("option");
   const auto* metric = table.get("metric");
@@ -320,9 +326,11 @@ void read_profile_tune(const Experiment& e, const toml::table& table, const std:
 
 // The run's folder id (grid values + a hash of every option) and the check that `actlab train`
 // accepts its options.
-void finish_run(const Experiment& e, RunSpec& run,
-                const std::map<std::string, std::string>& options, int line,
-                const std::string& prefix = "") {
+}  // namespace
+
+void experiment_reading::finish_run(const Experiment& e, RunSpec& run,
+                                    const std::map<std::string, std::string>& options, int line,
+                                    const std::string& prefix) {
   run.options.assign(options.begin(), options.end());
   std::string canonical, readable = prefix;
   for (const auto& [key, value] : run.options) canonical += key + "=" + value + "\n";
@@ -338,42 +346,12 @@ void finish_run(const Experiment& e, RunSpec& run,
   }
 }
 
-}  // namespace
-
 std::string configuration_key(const RunSpec& run, const std::string& tuned_option) {
   std::vector<std::string> parts;
   for (const auto& [key, value] : run.axes) {
     if (key != "seed" && key != tuned_option) parts.push_back(key + "=" + value);
   }
   return join(parts, ",");
-}
-
-std::vector<RunSpec> tuning_runs(const Experiment& e, const std::string& profile) {
-  std::vector<RunSpec> runs;
-  if (!e.tune) return runs;
-  const std::vector<OptionValue>* values = &e.tune->values;
-  const std::vector<OptionValue>* set = &e.tune->set;
-  if (auto found = e.profiles.find(profile); found != e.profiles.end()) {
-    if (found->second.tune_values) values = &*found->second.tune_values;
-    if (found->second.tune_set) set = &*found->second.tune_set;
-  }
-  std::set<std::string> seen;
-  for (const auto& base : expand(e, profile)) {
-    if (!seen.insert(configuration_key(base)).second) continue;
-    for (const auto& candidate : *values) {
-      std::map<std::string, std::string> options(base.options.begin(), base.options.end());
-      for (const auto& option : *set) options[option.key] = option.value;
-      options[e.tune->option] = candidate.value;
-      RunSpec run;
-      for (const auto& axis : base.axes) {
-        if (axis.first != "seed") run.axes.push_back(axis);
-      }
-      run.axes.emplace_back(e.tune->option, candidate.value);
-      finish_run(e, run, options, e.tune->line, "tune");
-      runs.push_back(std::move(run));
-    }
-  }
-  return runs;
 }
 
 // A table's string-or-scalar values as (key, value text) pairs, canonical.

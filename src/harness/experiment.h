@@ -80,6 +80,9 @@ struct Tune {
   std::vector<OptionValue> values;  // its candidates
   std::string metric;               // lower is better (see run_metric); diverged runs lose
   std::vector<OptionValue> set;     // options of the tuning runs ([tune.set]: epochs = 3, ...)
+  // After the grid, run the first seed of each configuration at the candidates next to the
+  // chosen one (how the answer moves with the rate: tuning.h, neighbour_runs).
+  bool neighbours = false;
   int line = 0;
 };
 
@@ -130,11 +133,6 @@ Experiment load_experiment(const std::filesystem::path& file);
 // no choice keep the file's value: what --dry-run lists before tuning).
 std::vector<RunSpec> expand(const Experiment& experiment, const std::string& profile = "",
                             const TuneChoice* choice = nullptr);
-
-// The tuning stage's runs: per configuration of the grid (first seed), one run per candidate
-// value, with [tune.set] (or the profile's [P.tune.set]) applied. Their axes are the
-// configuration's plus the tuned option.
-std::vector<RunSpec> tuning_runs(const Experiment& experiment, const std::string& profile = "");
 
 // "activation=relu,init=auto": a run's grid values except seed (and except the tuned option).
 std::string configuration_key(const RunSpec& run, const std::string& tuned_option = "");

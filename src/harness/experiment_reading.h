@@ -1,7 +1,7 @@
 #pragma once
 
 // Pieces of experiment-file reading shared by experiment.cpp (options, grids, profiles) and
-// verdict_spec.cpp ([[verdict]] tables); not for use outside the harness.
+// verdict_spec.cpp ([[verdict]] tables) and tuning.cpp; not for use outside the harness.
 
 #include <toml++/toml.h>
 
@@ -32,6 +32,13 @@ std::vector<std::pair<std::string, std::string>> filter_of(const Experiment& e,
 
 // Every value each option (or arm axis) takes somewhere in the file, canonical.
 std::map<std::string, std::set<std::string>> values_taken(const Experiment& e);
+
+// Sets run.options and run.id (PREFIX, the run's axes and a hash of every option: stable across
+// sweeps) and checks the options as `actlab train` would (Error "FILE:LINE: run ID: problem").
+// Shared by the grid's expansion and the tuning stages (tuning.cpp).
+void finish_run(const Experiment& e, RunSpec& run,
+                const std::map<std::string, std::string>& options, int line,
+                const std::string& prefix = "");
 
 // One [[verdict]] table (verdict_spec.cpp).
 VerdictSpec read_verdict(const Experiment& e, const toml::node& node);

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "src/core/spec.h"
+#include "src/harness/experiment.h"
 #include "src/probes/quantity.h"
 #include "src/train/config.h"
 #include "src/train/convergence.h"
@@ -16,6 +17,12 @@
 namespace actlab {
 
 namespace {
+
+// "epochN" with N whole digits (the probe times and the early training-error area).
+bool is_epoch_time(const std::string& when) {
+  return when.rfind("epoch", 0) == 0 && when.size() > 5 && when.size() < 12 &&
+         std::all_of(when.begin() + 5, when.end(), ::isdigit);
+}
 
 // The evaluation probe records of `when`, one per layer index (the last written wins).
 std::map<int64_t, const nlohmann::json*> records_at(const RunResult& run, const std::string& when) {
@@ -28,8 +35,7 @@ std::map<int64_t, const nlohmann::json*> records_at(const RunResult& run, const 
   } else if (when == "final") {
     for (const auto& record : run.layers)
       wanted_step = std::max(wanted_step, record.value("step", int64_t{0}));
-  } else if (when.rfind("epoch", 0) == 0 && when.size() > 5 &&
-             std::all_of(when.begin() + 5, when.end(), ::isdigit)) {
+  } else if (is_epoch_time(when)) {
     wanted_epoch = std::stoi(when.substr(5));
   } else {
     return records;
@@ -102,6 +108,38 @@ MetricValue gradient_metric(const RunResult& run, const std::string& what) {
   if (what == "max") result.value = high;
   if (what == "growth" && first > 0) result.value = high / first;
   if (what != "first" && what != "max" && what != "growth") result.recorded = false;
+  return result;
+}
+
+// "train_error_auc.epochN": train_error_auc's trapezoids (convergence.cpp) over positions 0..N
+// only, the last segment cut at N by linear interpolation. Runs that stop at a target
+// (stop_when) end at different lengths, and their whole-run areas are not comparable; these are.
+// Absent (recorded, no value) for a run that stopped before position N.
+MetricValue early_area_metric(const RunResult& run, const std::string& when) {
+  MetricValue result{!run.epochs.empty(), std::nullopt};
+  const double end = std::stod(when.substr(5));
+  std::vector<std::pair<double, double>> curve;  // (position, train_error), in file order
+  for (const auto& line : run.epochs) {
+    const auto position = line.value("position", nlohmann::json());
+    const auto error = line.value("train_error", nlohmann::json());
+    if (position.is_number() && error.is_number())
+      curve.emplace_back(position.get<double>(), error.get<double>());
+  }
+  double area = 0;
+  for (size_t i = 1; i < curve.size(); ++i) {
+    const auto [p0, e0] = curve[i - 1];
+    auto [p1, e1] = curve[i];
+    if (p1 > end) {
+      e1 = e0 + (e1 - e0) * (end - p0) / (p1 - p0);
+      p1 = end;
+    }
+    area += 0.5 * (e0 + e1) * (p1 - p0);
+    if (p1 >= end) {
+      result.value = area;
+      break;
+    }
+  }
+  if (end == 0 && !curve.empty()) result.value = 0.0;
   return result;
 }
 
@@ -184,9 +222,7 @@ bool is_layer_selector(const std::string& layer) {
 }
 
 bool is_probe_time(const std::string& when) {
-  return when == "init" || when == "final" ||
-         (when.rfind("epoch", 0) == 0 && when.size() > 5 &&
-          std::all_of(when.begin() + 5, when.end(), ::isdigit));
+  return when == "init" || when == "final" || is_epoch_time(when);
 }
 
 }  // namespace
@@ -208,6 +244,11 @@ std::string unknown_metric(const std::string& metric, const std::vector<std::str
       (parts[1] == "first" || parts[1] == "max" || parts[1] == "growth")) {
     return "";
   }
+  if (parts.size() == 2 && parts[0] == "train_error_auc") {
+    return is_epoch_time(parts[1])
+               ? ""
+               : fmt::format("'{}': write train_error_auc.epochN (N whole epochs)", metric);
+  }
   if (parts.size() == 3 && fields.count(parts[0])) {
     if (!is_layer_selector(parts[1])) {
       return fmt::format("'{}': the layer must be first, last, max, min, mean or an index", metric);
@@ -224,8 +265,31 @@ std::string unknown_metric(const std::string& metric, const std::vector<std::str
   return fmt::format(
       "unknown metric '{}': use a results column ({}, ..., or a config option), a layer "
       "expression QUANTITY.LAYER.WHEN (QUANTITY one of {}; LAYER first|last|max|min|mean|N; WHEN "
-      "init|final|epochN), grad_norm.first|max|growth, or 'A / B' of two of these",
+      "init|final|epochN), grad_norm.first|max|growth, train_error_auc.epochN (the area over the "
+      "first "
+      "N epochs), or 'A / B' of two of these",
       metric, join(speed), join(std::vector<std::string>(fields.begin(), fields.end())));
+}
+
+std::string run_field_text(const RunResult& run, const std::string& key) {
+  if (!run.config.contains(key)) {
+    if (run.run.contains("axes") && run.run["axes"].contains(key))
+      return run.run["axes"][key].get<std::string>();
+    return "";
+  }
+  const auto& value = run.config[key];
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
+  if (value.is_number()) return format_number(value.get<double>());
+  return value.dump();
+}
+
+bool run_matches(const RunResult& run,
+                 const std::vector<std::pair<std::string, std::string>>& filter) {
+  return std::all_of(filter.begin(), filter.end(), [&](const auto& condition) {
+    return same_option_value(condition.first, run_field_text(run, condition.first),
+                             condition.second);
+  });
 }
 
 bool is_rate_metric(const std::string& metric) {
@@ -250,6 +314,8 @@ MetricValue run_metric(const RunResult& run, const std::string& metric) {
   }
   const auto parts = split(metric, '.');
   if (parts.size() == 2 && parts[0] == "grad_norm") return gradient_metric(run, parts[1]);
+  if (parts.size() == 2 && parts[0] == "train_error_auc" && is_epoch_time(parts[1]))
+    return early_area_metric(run, parts[1]);
   if (parts.size() == 3) return layer_metric(run, parts[0], parts[1], parts[2]);
   return {};
 }

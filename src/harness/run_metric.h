@@ -24,6 +24,8 @@ struct MetricValue {
 //   WHEN "init" (step 0) | "final" (the last probe) | "epochN" (the probe after epoch N);
 // - "grad_norm.first" | "grad_norm.max" | "grad_norm.growth" (max / first) of the global gradient
 //   norm over the run's steps (gradients.jsonl; per step with probe_per_step, else epoch maxima);
+// - "train_error_auc.epochN", the training-error area over positions 0..N (none for a run that
+//   stopped earlier): comparable across runs that stop at a target;
 // - "A / B", the ratio of two of the above (e.g. "grad_act_rms.first.init /
 // grad_act_rms.last.init").
 // A target column ("train_error_0.25_position") of a run that never reached the target comes back
@@ -40,6 +42,14 @@ bool measures_training(const std::string& metric);
 // a layer expression over a probe quantity's field, not a gradient-norm metric. The text lists
 // what is valid, for a FILE:LINE error before anything runs.
 std::string unknown_metric(const std::string& metric, const std::vector<std::string>& targets);
+
+// A run's value of `key` as text: its config.json field, else its grid value (an arm's label
+// from run.json's axes); "" when neither has it.
+std::string run_field_text(const RunResult& run, const std::string& key);
+
+// Whether the run has every (key, value) of `filter` (values compared canonically).
+bool run_matches(const RunResult& run,
+                 const std::vector<std::pair<std::string, std::string>>& filter);
 
 // A 0/1 outcome of each run ("diverged"): judged as a rate, by an exact test.
 bool is_rate_metric(const std::string& metric);

@@ -8,6 +8,7 @@
 #include "src/core/error.h"
 #include "src/harness/experiment.h"
 #include "src/harness/sweep.h"
+#include "src/harness/tuning.h"
 
 namespace actlab {
 

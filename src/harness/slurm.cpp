@@ -19,6 +19,7 @@
 #include "src/core/error.h"
 #include "src/core/files.h"
 #include "src/harness/results.h"
+#include "src/harness/tuning.h"
 
 namespace actlab {
 

@@ -24,7 +24,9 @@
 #include "src/harness/run_set.h"
 #include "src/harness/slurm.h"
 #include "src/harness/sweep_lock.h"
+#include "src/harness/tuning.h"
 #include "src/harness/verdict.h"
+#include "src/harness/verdict_neighbours.h"
 #include "src/train/checkpoint.h"
 #include "src/train/progress.h"
 #include "src/train/trainer.h"
@@ -189,7 +191,7 @@ bool run_is_final(const fs::path& run_dir) {
 std::vector<VerdictResult> write_verdicts(const fs::path& dir) {
   const Experiment experiment = load_experiment(dir / "experiment.toml");
   const RunSet runs = classify_runs(dir, load_results(dir));
-  auto verdicts = evaluate_verdicts(experiment, runs);
+  auto verdicts = evaluate_sweep_verdicts(experiment, dir, runs);
   nlohmann::json json = {{"experiment", experiment.name},
                          {"finished_runs", runs.finished.size()},
                          {"diverged_runs", runs.diverged.size()},
@@ -418,65 +420,6 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
 
 }  // namespace
 
-TuneChoice choose_tuned_values(const Experiment& experiment, const fs::path& tune_dir,
-                               const std::vector<RunSpec>& tuning) {
-  TuneChoice choice;
-  nlohmann::json record = {{"option", experiment.tune->option},
-                           {"metric", experiment.tune->metric},
-                           {"rule", "lowest metric among completed runs; diverged runs lose"},
-                           {"choices", nlohmann::json::object()}};
-  std::map<std::string, std::vector<const RunSpec*>> by_configuration;
-  for (const auto& run : tuning)
-    by_configuration[configuration_key(run, experiment.tune->option)].push_back(&run);
-  for (const auto& [key, candidates] : by_configuration) {
-    std::optional<double> best;
-    std::string best_value;
-    nlohmann::json measured = nlohmann::json::object();
-    for (const auto* run : candidates) {
-      const std::string value = run->axes.back().second;
-      const RunResult result = load_run(tune_dir / "runs" / run->id);
-      const std::string status = result.summary.value("status", "");
-      if (!is_final(status)) {
-        throw Error(
-            fmt::format("tuning run {} has not finished ({}): run the sweep again to "
-                        "finish tuning",
-                        run->id, status.empty() ? "not started" : status));
-      }
-      const auto metric = run_metric(result, experiment.tune->metric);
-      if (status == "diverged" || !metric.value || !std::isfinite(*metric.value)) {
-        measured[value] =
-            status == "diverged" ? nlohmann::json("diverged") : nlohmann::json(nullptr);
-        continue;
-      }
-      measured[value] = *metric.value;
-      if (!best || *metric.value < *best) {
-        best = *metric.value;
-        best_value = value;
-      }
-    }
-    if (!best) {
-      throw Error(fmt::format(
-          "no candidate of {} trained for {} (all diverged or no {}): widen "
-          "[tune] values in {}",
-          experiment.tune->option, key, experiment.tune->metric, experiment.file.string()));
-    }
-    choice[key] = best_value;
-    record["choices"][key] = {{"value", best_value}, {"measured", measured}};
-  }
-  write_file_atomic(tune_dir / "choice.json", record.dump(2) + "\n");
-  return choice;
-}
-
-TuneChoice read_tune_choice(const fs::path& sweep) {
-  TuneChoice choice;
-  const auto record = read_json_or_empty(sweep / "tune" / "choice.json");
-  if (record.contains("choices")) {
-    for (const auto& [key, entry] : record["choices"].items())
-      choice[key] = entry.value("value", "");
-  }
-  return choice;
-}
-
 int run_sweep(const Experiment& experiment, SweepOptions options) {
   const fs::path out = sweep_dir(experiment, options);
   fs::create_directories(out);
@@ -529,10 +472,20 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
     runs = {*it};
   }
   const StageOutcome main = run_stage(experiment, options, out, runs, "");
-  if (options.dry_run) return 0;
-  fmt::print("(`actlab compare {}`)\n", out.string());
   if (stopping()) return stopped_exit_code();
   if (!main.write_failure.empty()) return kWriteFailedExitCode;
+  // After the grid: its first seeds at the candidates next to each choice ([tune] neighbours).
+  const auto neighbours = options.only.empty() ? neighbour_runs(experiment, options.profile, choice)
+                                               : std::vector<RunSpec>{};
+  if (!neighbours.empty()) {
+    const StageOutcome next =
+        run_stage(experiment, options, out / "neighbours", neighbours, " (neighbouring rates)");
+    if (stopping()) return stopped_exit_code();
+    if (!next.write_failure.empty()) return kWriteFailedExitCode;
+    if (next.failed > 0 && !options.dry_run) return 1;
+  }
+  if (options.dry_run) return 0;
+  fmt::print("(`actlab compare {}`)\n", out.string());
   if (!experiment.verdicts.empty() && options.only.empty()) print_verdicts(out);
   return main.failed > 0 ? 1 : 0;
 }

@@ -38,15 +38,6 @@ int run_sweep(const Experiment& experiment, SweepOptions options);
 std::vector<VerdictResult> write_verdicts(const std::filesystem::path& dir);
 void print_verdicts(const std::filesystem::path& dir);
 
-// The [tune] stage's choice: per configuration, the candidate with the lowest metric among the
-// completed tuning runs in TUNE_DIR/runs (diverged runs lose); written to TUNE_DIR/choice.json.
-// Throws Error when a tuning run has not finished or no candidate trained.
-TuneChoice choose_tuned_values(const Experiment& experiment, const std::filesystem::path& tune_dir,
-                               const std::vector<RunSpec>& tuning);
-
-// SWEEP/tune/choice.json as a TuneChoice (empty when absent).
-TuneChoice read_tune_choice(const std::filesystem::path& sweep);
-
 // The sweep folder for `experiment` under `options` (applies the default).
 std::filesystem::path sweep_dir(const Experiment& experiment, const SweepOptions& options);
 

@@ -21,26 +21,6 @@ using namespace verdict_judges;
 // The family's level: HOLDS or FAILS need a Holm-adjusted p below it.
 constexpr double kAlpha = 0.05;
 
-// A run's value of `key`: its config.json field, else its grid value (an arm's label).
-std::string config_text(const RunResult& run, const std::string& key) {
-  if (!run.config.contains(key)) {
-    if (run.run.contains("axes") && run.run["axes"].contains(key))
-      return run.run["axes"][key].get<std::string>();
-    return "";
-  }
-  const auto& value = run.config[key];
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
-  if (value.is_number()) return format_number(value.get<double>());
-  return value.dump();
-}
-
-bool matches(const RunResult& run, const std::vector<std::pair<std::string, std::string>>& filter) {
-  return std::all_of(filter.begin(), filter.end(), [&](const auto& condition) {
-    return same_option_value(condition.first, config_text(run, condition.first), condition.second);
-  });
-}
-
 // A group must differ only in seed: averaging over another grid axis (two learning rates, say)
 // would answer a question nobody asked.
 void check_not_pooled(const Experiment& e, const VerdictSpec& v, const std::string& side,
@@ -74,12 +54,13 @@ struct Collected {
 Collected collect(const Experiment& e, const VerdictSpec& spec,
                   std::vector<const RunResult*> runs) {
   std::stable_sort(runs.begin(), runs.end(), [](const RunResult* x, const RunResult* y) {
-    return value_order_key(config_text(*x, "seed")) < value_order_key(config_text(*y, "seed"));
+    return value_order_key(run_field_text(*x, "seed")) <
+           value_order_key(run_field_text(*y, "seed"));
   });
   Collected out;
   const bool about_training = measures_training(spec.metric) && !spec.expects_untrained;
   for (const auto* run : runs) {
-    const std::string seed = config_text(*run, "seed");
+    const std::string seed = run_field_text(*run, "seed");
     if (about_training) {
       const auto error = run->summary.value("final_train_error", nlohmann::json());
       if (error.is_number() && !(error.get<double>() < e.trained_below)) {
@@ -112,8 +93,8 @@ VerdictResult evaluate_one(const Experiment& e, const VerdictSpec& spec, const s
   result.scope = scope;
   std::vector<const RunResult*> group_a, group_b;
   for (const auto* run : pool) {
-    if (matches(*run, spec.a)) group_a.push_back(run);
-    if (matches(*run, spec.b)) group_b.push_back(run);
+    if (run_matches(*run, spec.a)) group_a.push_back(run);
+    if (run_matches(*run, spec.b)) group_b.push_back(run);
   }
   check_not_pooled(e, spec, "a", group_a);
   check_not_pooled(e, spec, "b", group_b);
@@ -152,7 +133,7 @@ VerdictResult evaluate_one(const Experiment& e, const VerdictSpec& spec, const s
   for (const auto& [side, filter] : {std::pair{"a", &spec.a}, std::pair{"b", &spec.b}}) {
     std::vector<std::string> seeds;
     for (const auto* run : left_out) {
-      if (matches(*run, *filter)) seeds.push_back(config_text(*run, "seed"));
+      if (run_matches(*run, *filter)) seeds.push_back(run_field_text(*run, "seed"));
     }
     if (!seeds.empty()) {
       notes.push_back(fmt::format("{} diverged run{} in {} left out (seed {})", seeds.size(),
@@ -253,7 +234,7 @@ std::vector<VerdictResult> evaluate_verdicts(const Experiment& experiment, const
     std::vector<std::vector<std::pair<std::string, std::string>>> scopes;
     for (const auto* run : pool) {
       std::vector<std::pair<std::string, std::string>> scope;
-      for (const auto& key : spec.per) scope.emplace_back(key, config_text(*run, key));
+      for (const auto& key : spec.per) scope.emplace_back(key, run_field_text(*run, key));
       if (std::find(scopes.begin(), scopes.end(), scope) == scopes.end()) scopes.push_back(scope);
     }
     std::sort(scopes.begin(), scopes.end(), [](const auto& x, const auto& y) {
@@ -266,13 +247,14 @@ std::vector<VerdictResult> evaluate_verdicts(const Experiment& experiment, const
     for (const auto& scope : scopes) {
       std::vector<const RunResult*> in_scope, left_out_in_scope;
       for (const auto* run : pool) {
-        if (matches(*run, scope)) in_scope.push_back(run);
+        if (run_matches(*run, scope)) in_scope.push_back(run);
       }
       for (const auto* run : left_out) {
-        if (matches(*run, scope)) left_out_in_scope.push_back(run);
+        if (run_matches(*run, scope)) left_out_in_scope.push_back(run);
       }
       results.push_back(
           evaluate_one(experiment, spec, describe_filter(scope), in_scope, left_out_in_scope));
+      results.back().scope_filter = scope;
     }
   }
   correct_for_multiplicity(results);

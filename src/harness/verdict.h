@@ -1,6 +1,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -21,6 +22,19 @@ struct VerdictGroup {
   size_t censored_count() const;
 };
 
+// One comparison at a neighbouring rate ([tune] neighbours): side's first-seed run at a candidate
+// next to its chosen value against the other side's run of the same seed at its chosen value.
+struct NeighbourEffect {
+  std::string side;           // "a" or "b": the side whose rate moved
+  std::string option, value;  // the tuned option and the neighbour's value, e.g. "lr", "0.01"
+  std::string seed;
+  std::optional<double> a, b;  // the two runs' values (a censored value is a lower bound)
+  bool a_censored = false, b_censored = false;
+  std::optional<double> effect;  // a / b or a - b, as the verdict's effect
+  std::string bound;             // ">=" / "<=" when one side is censored
+  std::string missing;           // why there is no effect: "not finished", "diverged", ...
+};
+
 // The outcome of one verdict, from the statistics of experiments/README.md ("Verdicts"):
 // HOLDS / FAILS: the test rejects (Holm-adjusted p < 0.05 over the file's verdicts) on the
 // claimed / the other side; INCONCLUSIVE: it does not, or a value is missing, or a group has
@@ -30,6 +44,7 @@ struct VerdictGroup {
 struct VerdictResult {
   VerdictSpec spec;
   std::string scope;  // "init=auto" for a verdict repeated `per` a column, else ""
+  std::vector<std::pair<std::string, std::string>> scope_filter;  // the same as pairs
   VerdictGroup a, b;
   std::string kind;      // "superiority" | "equivalence" | "rates"
   std::string test;      // e.g. "paired t on log ratios, 5 pairs by seed"
@@ -49,6 +64,7 @@ struct VerdictResult {
   std::string claimed;          // the outcome if the test rejects: HOLDS or FAILS
   std::string outcome;          // HOLDS | FAILS | INCONCLUSIVE | NOT TRAINED | NO DATA
   std::string note;             // why INCONCLUSIVE / NOT TRAINED / NO DATA, what was listed apart
+  std::vector<NeighbourEffect> neighbours;  // verdict_neighbours.h; outside the test
 };
 
 // Evaluates every verdict of `experiment` over the finished runs (diverged ones too where the

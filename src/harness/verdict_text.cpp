@@ -7,6 +7,7 @@
 
 #include "src/core/spec.h"
 #include "src/harness/verdict.h"
+#include "src/harness/verdict_neighbours.h"
 
 namespace actlab {
 
@@ -99,6 +100,8 @@ std::string verdict_table(const std::vector<VerdictResult>& verdicts) {
     parts.push_back("expected " + expectation(v.spec));
     text += fmt::format("{}{}\n", kIndent, join(parts, "; "));
     if (!v.note.empty()) text += fmt::format("{}({})\n", kIndent, v.note);
+    if (!v.neighbours.empty())
+      text += fmt::format("{}at the neighbouring rates: {}\n", kIndent, neighbours_text(v));
   }
   return text;
 }
@@ -134,8 +137,26 @@ nlohmann::json to_json(const VerdictResult& v) {
   json["min_p"] = number_or_null(v.tested || !v.claimed.empty(), v.min_p);
   json["hedges_g"] = number_or_null(v.has_hedges_g, v.hedges_g);
   // The same words as `actlab verdict` and RESULTS.md, for the report.
-  json["shown"] = {
-      {"a", group_text(v.a)}, {"b", group_text(v.b)}, {"effect", effect_text(v)}, {"p", p_text(v)}};
+  json["shown"] = {{"a", group_text(v.a)},
+                   {"b", group_text(v.b)},
+                   {"effect", effect_text(v)},
+                   {"p", p_text(v)},
+                   {"neighbours", neighbours_text(v)}};
+  json["neighbours"] = nlohmann::json::array();
+  for (const auto& n : v.neighbours) {
+    json["neighbours"].push_back(
+        {{"side", n.side},
+         {"option", n.option},
+         {"value", n.value},
+         {"seed", n.seed},
+         {"a", n.a ? nlohmann::json(*n.a) : nlohmann::json(nullptr)},
+         {"b", n.b ? nlohmann::json(*n.b) : nlohmann::json(nullptr)},
+         {"censored_a", n.a_censored},
+         {"censored_b", n.b_censored},
+         {"effect", n.effect ? nlohmann::json(*n.effect) : nlohmann::json(nullptr)},
+         {"bound", n.bound.empty() ? nlohmann::json(nullptr) : nlohmann::json(n.bound)},
+         {"missing", n.missing.empty() ? nlohmann::json(nullptr) : nlohmann::json(n.missing)}});
+  }
   if (v.kind == "rates") {
     json["rate_ci_a"] = {v.rate_a.low, v.rate_a.high};
     json["rate_ci_b"] = {v.rate_b.low, v.rate_b.high};

@@ -5,7 +5,6 @@ The numbers come only from report.json (written by `actlab report`, schema in do
 this script computes nothing but pixel positions, so a figure and the tables beside it show the
 same numbers. Usage: draw_report.py REPORT_DIR
 """
-import html
 import json
 import math
 import os
@@ -13,16 +12,9 @@ import re
 import sys
 import tempfile
 
-try:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import LogNorm, Normalize
-    from matplotlib.ticker import MaxNLocator
-    import numpy as np
-except ImportError as error:  # the C++ side checks first; this is the fallback message
-    sys.exit(f"draw_report.py: {error}: install it with `apt-get install python3-matplotlib`")
+from report_figures import (CURVE_LABELS, Figures, MaxNLocator, LogNorm, Normalize, colours, esc,
+                            finish, fmt, np, panel_grid, plt, seeds_text, values)
+from figure_by_activation import draw_by_activation
 
 HEATMAP_TITLES = {
     "dead_fraction": "dead fraction (channels with f' < 1e-8 everywhere)",
@@ -30,85 +22,6 @@ HEATMAP_TITLES = {
     "saturation_fraction": "saturation (fraction with f' < 0.05 max f')",
     "grad_act_rms": "grad_act_rms (RMS of dL/da, log scale)",
 }
-CURVE_LABELS = {"train_error": "training error", "test_error": "test error"}
-
-
-def values(sequence):
-    """A JSON list with nulls as a float array with NaN."""
-    return np.array([math.nan if v is None else v for v in sequence], dtype=float)
-
-
-def fmt(value, digits=4):
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return f"{value:.{digits}g}"
-    return str(value)
-
-
-def esc(value):
-    return html.escape(str(value))
-
-
-class Figures:
-    """Saves figures atomically as PNG (for the page) and SVG (for papers); compact: PNG only,
-    in 256 colours (a third of the size: for a report committed to a repository)."""
-
-    def __init__(self, out_dir, compact=False):
-        self.out_dir = out_dir
-        self.compact = compact
-        os.makedirs(os.path.join(out_dir, "figures"), exist_ok=True)
-
-    def save(self, fig, stem):
-        paths = {}
-        formats = (("png", {"dpi": 110}),) if self.compact else (("png", {"dpi": 110}), ("svg", {}))
-        for ext, options in formats:
-            relative = f"figures/{stem}.{ext}"
-            target = os.path.join(self.out_dir, relative)
-            handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), suffix="." + ext)
-            os.close(handle)
-            fig.savefig(temporary, format=ext, bbox_inches="tight", **options)
-            if self.compact:
-                from PIL import Image  # matplotlib's own dependency
-                with Image.open(temporary) as image:
-                    image.convert("RGB").quantize(colors=256).save(temporary, "PNG", optimize=True)
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, target)
-            paths[ext] = relative
-        paths.setdefault("svg", None)
-        plt.close(fig)
-        return paths
-
-
-def finish(fig, title):
-    """A title above the panels, with room kept for it whatever the figure's height."""
-    fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / fig.get_figheight()))
-
-
-def colours(count):
-    cmap = plt.get_cmap("tab10" if count <= 10 else "tab20")
-    return [cmap(i % cmap.N) for i in range(count)]
-
-
-def seeds_text(groups):
-    parts = []
-    for group in groups:
-        seeds = ", ".join(fmt(s) for s in group["seeds"])
-        parts.append(f"{group['label']} ({len(group['runs'])} runs, seeds {seeds})")
-    return "; ".join(parts)
-
-
-def panel_grid(count, width=4.2, height=3.2, ncols=3, **kwargs):
-    ncols = max(1, min(ncols, count))
-    nrows = math.ceil(count / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False,
-                             **kwargs)
-    for extra in axes.flat[count:]:
-        extra.set_visible(False)
-    return fig, axes.flat[:count]
 
 
 def draw_curves(source, figures, stem, band):
@@ -351,7 +264,10 @@ def verdict_table(source):
             f"<td><code>{esc(v['metric'])}</code></td>"
             f"<td>{esc(shown['a'])}</td><td>{esc(shown['b'])}</td>"
             f"<td>{esc(shown['effect'])}</td><td>{esc(shown['p'])}</td><td>{esc(v['test'])}</td>"
-            f"<td>{esc(v['expect'])}</td><td>{esc(v['note'])}</td></tr>")
+            f"<td>{esc(v['expect'])}</td><td>{esc(v['note'])}"
+            + (f"<br>at the neighbouring rates: {esc(shown['neighbours'])}"
+               if shown.get("neighbours") else "")
+            + "</td></tr>")
     if not rows:
         rows.append('<tr><td colspan="10">the experiment declares no verdict</td></tr>')
     return ('<table class="verdicts"><tr><th>outcome</th><th>claim</th><th>metric</th>'
@@ -470,6 +386,7 @@ def main():
         parts.append(f"<h3>Groups</h3>\n{group_table(source)}")
         parts.append("<h3>Figures</h3>\n")
         parts.append(figure_html(draw_curves(source, figures, prefix + "-curves", band)))
+        parts.append(figure_html(draw_by_activation(source, figures, prefix + "-by-activation")))
         for heatmap in report["heatmaps"]:
             parts.append(figure_html(draw_heatmap(source, figures, f"{prefix}-{heatmap['field']}",
                                                   heatmap["field"], heatmap["log"])))

@@ -12,6 +12,7 @@
 #include "src/harness/experiment.h"
 #include "src/harness/run_set.h"
 #include "src/harness/verdict.h"
+#include "src/harness/verdict_neighbours.h"
 #include "src/report/report_parts.h"
 
 namespace actlab {
@@ -117,6 +118,8 @@ nlohmann::json group_json(const Group& group, const fs::path& runs_dir) {
       activations.size() == 1 ? report::max_abs_derivative(*activations.begin()) : nullptr;
   nlohmann::json axes = nlohmann::json::object();
   for (const auto& [key, value] : group.axes) axes[key] = value;
+  nlohmann::json run_curves = nlohmann::json::array();  // in the order of "runs"
+  for (const auto* run : group.runs) run_curves.push_back(report::run_curve(*run));
   return {
       {"label", label_of(group.axes)},
       {"axes", axes},
@@ -124,6 +127,7 @@ nlohmann::json group_json(const Group& group, const fs::path& runs_dir) {
       {"seeds", seeds},
       {"activation", activations.size() == 1 ? *activations.begin() : ""},
       {"curves", report::group_curves(group.runs)},
+      {"run_curves", run_curves},
       {"targets", report::group_targets(group.runs)},
       {"layer_maps", report::group_layer_maps(group.runs, fields)},
       {"gradient_flow", report::group_gradient_flow(
@@ -222,7 +226,7 @@ nlohmann::json source_json(const fs::path& dir) {
         for (const auto& spec : expand(experiment, profile))
           grid_position.emplace(spec.id, grid_position.size());
       }
-      for (const auto& verdict : evaluate_verdicts(experiment, set))
+      for (const auto& verdict : evaluate_sweep_verdicts(experiment, dir, set))
         source["verdicts"].push_back(to_json(verdict));
     } catch (const Error& error) {
       source["verdict_error"] = error.what();

@@ -17,6 +17,7 @@
 #include "src/harness/results.h"
 #include "src/harness/run_set.h"
 #include "src/harness/verdict.h"
+#include "src/harness/verdict_neighbours.h"
 
 namespace actlab {
 
@@ -107,7 +108,7 @@ VerdictBlock verdict_block(const fs::path& base_dir, const std::string& dir_text
   }
   const Experiment experiment = load_experiment(dir / "experiment.toml");
   const RunSet runs = classify_runs(dir, load_results(dir));
-  VerdictBlock block{experiment.name, evaluate_verdicts(experiment, runs), ""};
+  VerdictBlock block{experiment.name, evaluate_sweep_verdicts(experiment, dir, runs), ""};
 
   std::string& out = block.text;
   out += fmt::format("**Claim.** {}\n\n*Source:* {}\n\n", paragraph(experiment.claim),
@@ -123,6 +124,9 @@ VerdictBlock verdict_block(const fs::path& base_dir, const std::string& dir_text
                     cell(says_text(v)), cell(group(v.spec.a, v.a)), cell(group(v.spec.b, v.b)),
                     cell(effect_text(v)), cell(p_text(v)), cell(v.test), cell(expectation(v.spec)));
     if (!v.note.empty()) notes += fmt::format("- *{}*: {}\n", says_text(v), v.note);
+    if (!v.neighbours.empty())
+      notes +=
+          fmt::format("- *{}*, at the neighbouring rates: {}\n", says_text(v), neighbours_text(v));
   }
   if (!notes.empty()) out += "\n" + notes;
 

@@ -1,0 +1,151 @@
+#include "src/harness/tuning.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "src/core/error.h"
+#include "src/core/files.h"
+#include "src/harness/experiment_reading.h"
+#include "src/harness/results.h"
+#include "src/harness/run_metric.h"
+
+namespace actlab {
+
+namespace fs = std::filesystem;
+using experiment_reading::finish_run;
+
+namespace {
+
+// The [tune] candidates of `profile`: its [P.tune] values, else the file's.
+const std::vector<OptionValue>& candidates(const Experiment& e, const std::string& profile) {
+  if (auto found = e.profiles.find(profile);
+      found != e.profiles.end() && found->second.tune_values) {
+    return *found->second.tune_values;
+  }
+  return e.tune->values;
+}
+
+}  // namespace
+
+std::vector<RunSpec> tuning_runs(const Experiment& e, const std::string& profile) {
+  std::vector<RunSpec> runs;
+  if (!e.tune) return runs;
+  const std::vector<OptionValue>* values = &candidates(e, profile);
+  const std::vector<OptionValue>* set = &e.tune->set;
+  if (auto found = e.profiles.find(profile); found != e.profiles.end()) {
+    if (found->second.tune_set) set = &*found->second.tune_set;
+  }
+  std::set<std::string> seen;
+  for (const auto& base : expand(e, profile)) {
+    if (!seen.insert(configuration_key(base)).second) continue;
+    for (const auto& candidate : *values) {
+      std::map<std::string, std::string> options(base.options.begin(), base.options.end());
+      for (const auto& option : *set) options[option.key] = option.value;
+      options[e.tune->option] = candidate.value;
+      RunSpec run;
+      for (const auto& axis : base.axes) {
+        if (axis.first != "seed") run.axes.push_back(axis);
+      }
+      run.axes.emplace_back(e.tune->option, candidate.value);
+      finish_run(e, run, options, e.tune->line, "tune");
+      runs.push_back(std::move(run));
+    }
+  }
+  return runs;
+}
+
+std::vector<RunSpec> neighbour_runs(const Experiment& e, const std::string& profile,
+                                    const TuneChoice& choice) {
+  std::vector<RunSpec> runs;
+  if (!e.tune || !e.tune->neighbours) return runs;
+  const auto& values = candidates(e, profile);
+  std::set<std::string> seen;
+  for (const auto& base : expand(e, profile, &choice)) {
+    const std::string key = configuration_key(base);
+    // The grid's first run of a configuration carries its first seed (seed varies fastest).
+    if (!seen.insert(key).second) continue;
+    const auto chosen = choice.find(key);
+    if (chosen == choice.end()) continue;
+    size_t at = values.size();
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (same_option_value(e.tune->option, values[i].value, chosen->second)) at = i;
+    }
+    if (at == values.size()) continue;  // a choice.json of other candidates: nothing is next
+    for (const size_t next : {at - 1, at + 1}) {
+      if (next >= values.size()) continue;  // at an end of the grid (size_t wraps below 0)
+      std::map<std::string, std::string> options(base.options.begin(), base.options.end());
+      options[e.tune->option] = values[next].value;
+      RunSpec run;
+      run.axes = base.axes;
+      run.axes.emplace_back(e.tune->option, values[next].value);
+      finish_run(e, run, options, e.tune->line);
+      runs.push_back(std::move(run));
+    }
+  }
+  return runs;
+}
+
+TuneChoice choose_tuned_values(const Experiment& experiment, const fs::path& tune_dir,
+                               const std::vector<RunSpec>& tuning) {
+  TuneChoice choice;
+  nlohmann::json record = {{"option", experiment.tune->option},
+                           {"metric", experiment.tune->metric},
+                           {"rule", "lowest metric among completed runs; diverged runs lose"},
+                           {"choices", nlohmann::json::object()}};
+  std::map<std::string, std::vector<const RunSpec*>> by_configuration;
+  for (const auto& run : tuning)
+    by_configuration[configuration_key(run, experiment.tune->option)].push_back(&run);
+  for (const auto& [key, candidates] : by_configuration) {
+    std::optional<double> best;
+    std::string best_value;
+    nlohmann::json measured = nlohmann::json::object();
+    for (const auto* run : candidates) {
+      const std::string value = run->axes.back().second;
+      const RunResult result = load_run(tune_dir / "runs" / run->id);
+      const std::string status = result.summary.value("status", "");
+      if (status != "completed" && status != "diverged") {
+        throw Error(
+            fmt::format("tuning run {} has not finished ({}): run the sweep again to "
+                        "finish tuning",
+                        run->id, status.empty() ? "not started" : status));
+      }
+      const auto metric = run_metric(result, experiment.tune->metric);
+      if (status == "diverged" || !metric.value || !std::isfinite(*metric.value)) {
+        measured[value] =
+            status == "diverged" ? nlohmann::json("diverged") : nlohmann::json(nullptr);
+        continue;
+      }
+      measured[value] = *metric.value;
+      if (!best || *metric.value < *best) {
+        best = *metric.value;
+        best_value = value;
+      }
+    }
+    if (!best) {
+      throw Error(fmt::format(
+          "no candidate of {} trained for {} (all diverged or no {}): widen "
+          "[tune] values in {}",
+          experiment.tune->option, key, experiment.tune->metric, experiment.file.string()));
+    }
+    choice[key] = best_value;
+    record["choices"][key] = {{"value", best_value}, {"measured", measured}};
+  }
+  write_file_atomic(tune_dir / "choice.json", record.dump(2) + "\n");
+  return choice;
+}
+
+TuneChoice read_tune_choice(const fs::path& sweep) {
+  TuneChoice choice;
+  const auto record = read_json_or_empty(sweep / "tune" / "choice.json");
+  if (record.contains("choices")) {
+    for (const auto& [key, entry] : record["choices"].items())
+      choice[key] = entry.value("value", "");
+  }
+  return choice;
+}
+
+}  // namespace actlab

@@ -1,0 +1,36 @@
+#pragma once
+
+// The [tune] stage of an experiment (experiments/README.md, "Tuning"): its runs, the choice it
+// makes, and the runs that show how the answer moves next to that choice.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "src/harness/experiment.h"
+
+namespace actlab {
+
+// The tuning stage's runs: per configuration of the grid (first seed), one run per candidate
+// value, with [tune.set] (or the profile's [P.tune.set]) applied. Their axes are the
+// configuration's plus the tuned option.
+std::vector<RunSpec> tuning_runs(const Experiment& experiment, const std::string& profile = "");
+
+// The choice: per configuration, the candidate with the lowest metric among the completed
+// tuning runs in TUNE_DIR/runs (diverged runs lose); written to TUNE_DIR/choice.json. Throws
+// Error when a tuning run has not finished or no candidate trained.
+TuneChoice choose_tuned_values(const Experiment& experiment, const std::filesystem::path& tune_dir,
+                               const std::vector<RunSpec>& tuning);
+
+// SWEEP/tune/choice.json as a TuneChoice (empty when absent).
+TuneChoice read_tune_choice(const std::filesystem::path& sweep);
+
+// With [tune] neighbours = true: per configuration, its grid run of the first seed repeated at
+// each candidate next to the chosen one in the file's list (one below, one above; one only at
+// an end of the list), with the run's full options (not [tune.set]). Their axes are the run's
+// plus the tuned option. Krizhevsky et al. tuned each net for speed; the ratio at the
+// neighbouring rates says whether the answer rests on the exact rate picked.
+std::vector<RunSpec> neighbour_runs(const Experiment& experiment, const std::string& profile,
+                                    const TuneChoice& choice);
+
+}  // namespace actlab
