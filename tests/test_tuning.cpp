@@ -167,7 +167,11 @@ metric = "train_error_auc"
   INFO(result.output);
   REQUIRE(result.exit_code == 0);
   CHECK_THAT(result.output, Catch::Contains("tuned (tuning): 2 runs") &&
-                                Catch::Contains("tuned activation=relu: lr = "));
+                                Catch::Contains("tuned activation=relu: lr = ") &&
+                                Catch::Contains("[tuning 1/2 done"));
+  // Two candidates: whichever wins is at an end of the list.
+  CHECK_THAT(result.output, Catch::Contains("warning: activation=relu: lr = ") &&
+                                Catch::Contains("widen the list"));
   const auto choice = read_tune_choice(sweep);
   REQUIRE(choice.count("activation=relu") == 1);
   const auto results = load_results(sweep);
@@ -287,4 +291,101 @@ TEST_CASE("a verdict shows its effect at the neighbouring rates, bounds where ce
   const auto json = read_json_or_empty(sweep / "verdicts.json");
   CHECK(json["verdicts"][0]["neighbours"].size() == 4);
   CHECK(json["verdicts"][0]["shown"]["neighbours"].get<std::string>() == text);
+}
+
+TEST_CASE("neighbour effects keep to their verdict's scope, for ratios and differences alike",
+          "[unit][harness][verdict]") {
+  // Two scopes (weight_decay), a ratio and a difference verdict; in scope 0.0001 relu's grid
+  // runs never reach the target (censored at 8 epochs), so its partners are upper bounds.
+  std::string text = kNeighbours;
+  text.replace(text.find("seed = [0, 1]"), 13, "weight_decay = [0, 0.0001]\nseed = [0, 1]");
+  text.replace(text.find("expect = \"ratio > 1\""), 20,
+               "expect = \"ratio > 1\"\nper = [\"weight_decay\"]");
+  text += R"toml([[verdict]]
+says = "tanh needs more epochs than relu (difference)"
+metric = "train_error_0.25_position"
+a = { activation = "tanh" }
+b = { activation = "relu" }
+expect = "difference > 0"
+per = ["weight_decay"]
+)toml";
+  TempDir dir;
+  const auto sweep = dir / "sweep";
+  const Experiment experiment = load_experiment(write_text(sweep / "experiment.toml", text));
+  const TuneChoice choice = {{"activation=relu,weight_decay=0", "0.01"},
+                             {"activation=relu,weight_decay=0.0001", "0.01"},
+                             {"activation=tanh,weight_decay=0", "0.01"},
+                             {"activation=tanh,weight_decay=0.0001", "0.01"}};
+  nlohmann::json record = {{"choices", nlohmann::json::object()}};
+  for (const auto& [key, value] : choice) record["choices"][key] = {{"value", value}};
+  write_text(sweep / "tune" / "choice.json", record.dump());
+  for (const auto& run : expand(experiment, "", &choice)) {
+    std::map<std::string, std::string> axes(run.axes.begin(), run.axes.end());
+    const bool relu = axes.at("activation") == "relu", seed0 = axes.at("seed") == "0";
+    if (axes.at("weight_decay") == "0")
+      write_target_run(sweep, run, "completed", relu ? (seed0 ? 5 : 6) : (seed0 ? 30 : 33));
+    else if (relu)
+      write_target_run(sweep, run, "completed", 8, false);
+    else
+      write_target_run(sweep, run, "completed", seed0 ? 40 : 44);
+  }
+  for (const auto& run : neighbour_runs(experiment, "", choice)) {
+    std::map<std::string, std::string> axes(run.axes.begin(), run.axes.end());
+    const std::string key =
+        axes.at("activation") + "@" + axes.at("lr") + "/wd" + axes.at("weight_decay");
+    const auto folder = sweep / "neighbours";
+    if (key == "tanh@0.1/wd0") write_target_run(folder, run, "completed", 20);
+    if (key == "tanh@0.001/wd0") write_target_run(folder, run, "completed", 50);
+    if (key == "relu@0.1/wd0") write_target_run(folder, run, "completed", 60, false);  // b censored
+    if (key == "relu@0.001/wd0") write_target_run(folder, run, "completed", 10);
+    if (key == "tanh@0.1/wd0.0001") write_target_run(folder, run, "completed", 60, false);
+    if (key == "tanh@0.001/wd0.0001") write_target_run(folder, run, "completed", 24);
+    // A neighbour still running (killed): "not finished" is no effect.
+    if (key == "relu@0.001/wd0.0001") write_target_run(folder, run, "running", 3);
+  }
+  const auto verdicts =
+      evaluate_sweep_verdicts(experiment, sweep, classify_runs(sweep, load_results(sweep)));
+  REQUIRE(verdicts.size() == 4);  // 2 verdicts x 2 scopes
+  std::map<std::string, const NeighbourEffect*> by;
+  for (const auto& v : verdicts) {
+    for (const auto& n : v.neighbours)
+      by[v.spec.effect + "/" + v.scope + "/" + n.side + "@" + n.value] = &n;
+  }
+  // Scope 0: partners are scope 0's seed-0 runs (relu 5, tanh 30), never scope 0.0001's.
+  CHECK(*by.at("ratio/weight_decay=0/a@0.1")->effect == Approx(20.0 / 5));
+  CHECK(*by.at("difference/weight_decay=0/a@0.1")->effect == Approx(20.0 - 5));
+  CHECK(*by.at("ratio/weight_decay=0/b@0.001")->effect == Approx(30.0 / 10));
+  CHECK(*by.at("difference/weight_decay=0/b@0.001")->effect == Approx(30.0 - 10));
+  // b censored (relu never reached it in 60): 30 / >=60 is at most 0.5; 30 - >=60 at most -30.
+  CHECK(*by.at("ratio/weight_decay=0/b@0.1")->effect == Approx(0.5));
+  CHECK(by.at("ratio/weight_decay=0/b@0.1")->bound == "<=");
+  CHECK(*by.at("difference/weight_decay=0/b@0.1")->effect == Approx(-30));
+  CHECK(by.at("difference/weight_decay=0/b@0.1")->bound == "<=");
+  // Scope 0.0001: relu's seed 0 is censored at 8, so tanh's neighbours give upper bounds...
+  CHECK(*by.at("ratio/weight_decay=0.0001/a@0.001")->effect == Approx(24.0 / 8));
+  CHECK(by.at("ratio/weight_decay=0.0001/a@0.001")->bound == "<=");
+  // ... or nothing when both are censored; unrun neighbours say so.
+  CHECK_FALSE(by.at("ratio/weight_decay=0.0001/a@0.1")->effect);
+  CHECK(by.at("ratio/weight_decay=0.0001/a@0.1")->missing == "both censored");
+  CHECK(by.at("ratio/weight_decay=0.0001/b@0.001")->missing == "neighbour run: not finished");
+}
+
+TEST_CASE("a choice at an end of the candidates is flagged, and neighbours need ordered values",
+          "[unit][harness]") {
+  TempDir dir;
+  const Experiment experiment = load_experiment(write_text(dir / "e.toml", kNeighbours));
+  const auto lines =
+      choices_at_an_end(experiment, "", {{"activation=relu", "0.01"}, {"activation=tanh", "0.1"}});
+  REQUIRE(lines.size() == 1);
+  CHECK_THAT(lines[0], Catch::StartsWith("activation=tanh: lr = 0.1 is the last") &&
+                           Catch::Contains("widen"));
+  std::string unordered = kNeighbours;
+  unordered.replace(unordered.find("[0.001, 0.01, 0.1]"), 18, "[0.01, 0.001, 0.1]");
+  CHECK_THROWS_WITH(
+      load_experiment(write_text(dir / "u.toml", unordered)),
+      Catch::Contains("u.toml:11:") && Catch::Contains("increasing or decreasing order"));
+  // Decreasing is an order too.
+  std::string falling = kNeighbours;
+  falling.replace(falling.find("[0.001, 0.01, 0.1]"), 18, "[0.1, 0.01, 0.001]");
+  CHECK_NOTHROW(load_experiment(write_text(dir / "f.toml", falling)));
 }

@@ -251,7 +251,17 @@ TEST_CASE("the early training-error area covers the first N epochs of every run 
   sparse.epochs = {{{"position", 0.0}, {"train_error", 1.0}},
                    {{"position", 2.0}, {"train_error", 0.0}}};
   CHECK(*run_metric(sparse, "train_error_auc.epoch1").value == Approx(0.75));
+  // A curve that does not start at 0 (no initial evaluation) has no area to read.
+  RunResult late;
+  late.epochs = {{{"position", 1.0}, {"train_error", 0.5}},
+                 {{"position", 4.0}, {"train_error", 0.2}}};
+  CHECK_FALSE(run_metric(late, "train_error_auc.epoch3").value);
+  // Records of whole epochs without "position" count by their epoch.
+  RunResult epochs;
+  epochs.epochs = {{{"epoch", 0}, {"train_error", 0.8}}, {{"epoch", 1}, {"train_error", 0.4}}};
+  CHECK(*run_metric(epochs, "train_error_auc.epoch1").value == Approx(0.6));
   CHECK(unknown_metric("train_error_auc.epoch3", {}).empty());
+  CHECK_FALSE(unknown_metric("train_error_auc.epoch0", {}).empty());
   CHECK_THAT(unknown_metric("train_error_auc.final", {}),
              Catch::Contains("train_error_auc.epochN"));
 }

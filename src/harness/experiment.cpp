@@ -4,6 +4,7 @@
 
 #include <toml++/toml.h>
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <sstream>
@@ -233,6 +234,28 @@ void check_overrides(const Experiment& e) {
   }
 }
 
+// With [tune] neighbours = true, "next to the choice" is the list's order: numbers must run one
+// way (text values, e.g. activation specs, keep the order they are written in).
+void check_ordered(const Experiment& e, const std::vector<OptionValue>& values, int line,
+                   const std::string& table) {
+  std::vector<double> numbers;
+  for (const auto& value : values) {
+    char* end = nullptr;
+    const double number = std::strtod(value.value.c_str(), &end);
+    if (value.value.empty() || *end != '\0') return;
+    numbers.push_back(number);
+  }
+  const bool distinct = std::adjacent_find(numbers.begin(), numbers.end()) == numbers.end();
+  const bool rising = std::is_sorted(numbers.begin(), numbers.end());
+  const bool falling = std::is_sorted(numbers.rbegin(), numbers.rend());
+  if (!distinct || (!rising && !falling)) {
+    fail(e, line,
+         fmt::format("[{}] values must be in increasing or decreasing order with neighbours = "
+                     "true (the neighbours of a choice are the values beside it in the list)",
+                     table));
+  }
+}
+
 Tune read_tune(const Experiment& e, const toml::table& table) {
   Tune tune;
   tune.line = line_of(table);
@@ -264,6 +287,7 @@ Tune read_tune(const Experiment& e, const toml::table& table) {
   for (const auto& element : *values)
     tune.values.push_back(read_option(e, tune.option, element, "tune"));
   if (const auto* set = table["set"].as_table()) tune.set = read_options(e, *set, "tune.set");
+  if (tune.neighbours) check_ordered(e, tune.values, line_of(*values), "tune");
   std::vector<const Axis*> axes;
   for (const auto& axis : e.grid) axes.push_back(&axis);
   for (const auto& [name, profile] : e.profiles) {
@@ -318,6 +342,7 @@ void read_profile_tune(const Experiment& e, const toml::table& table, const std:
     std::vector<OptionValue> candidates;
     for (const auto& element : *array)
       candidates.push_back(read_option(e, e.tune->option, element, name + ".tune"));
+    if (e.tune->neighbours) check_ordered(e, candidates, line_of(*values), name + ".tune");
     profile.tune_values = std::move(candidates);
   }
   if (const auto* set = table["set"].as_table())

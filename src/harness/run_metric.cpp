@@ -114,21 +114,26 @@ MetricValue gradient_metric(const RunResult& run, const std::string& what) {
 // "train_error_auc.epochN": train_error_auc's trapezoids (convergence.cpp) over positions 0..N
 // only, the last segment cut at N by linear interpolation. Runs that stop at a target
 // (stop_when) end at different lengths, and their whole-run areas are not comparable; these are.
-// Absent (recorded, no value) for a run that stopped before position N.
+// Absent (recorded, no value) for a run that stopped before position N, and for a curve that
+// does not start at 0 or does not move forward (records no area can be read from).
 MetricValue early_area_metric(const RunResult& run, const std::string& when) {
   MetricValue result{!run.epochs.empty(), std::nullopt};
   const double end = std::stod(when.substr(5));
   std::vector<std::pair<double, double>> curve;  // (position, train_error), in file order
   for (const auto& line : run.epochs) {
-    const auto position = line.value("position", nlohmann::json());
+    // Records without "position" (before mid-epoch evaluations) are at whole epochs.
+    auto position = line.value("position", nlohmann::json());
+    if (!position.is_number()) position = line.value("epoch", nlohmann::json());
     const auto error = line.value("train_error", nlohmann::json());
     if (position.is_number() && error.is_number())
       curve.emplace_back(position.get<double>(), error.get<double>());
   }
+  if (curve.empty() || curve.front().first != 0) return result;
   double area = 0;
   for (size_t i = 1; i < curve.size(); ++i) {
     const auto [p0, e0] = curve[i - 1];
     auto [p1, e1] = curve[i];
+    if (p1 <= p0) return result;
     if (p1 > end) {
       e1 = e0 + (e1 - e0) * (end - p0) / (p1 - p0);
       p1 = end;
@@ -139,7 +144,6 @@ MetricValue early_area_metric(const RunResult& run, const std::string& when) {
       break;
     }
   }
-  if (end == 0 && !curve.empty()) result.value = 0.0;
   return result;
 }
 
@@ -245,9 +249,10 @@ std::string unknown_metric(const std::string& metric, const std::vector<std::str
     return "";
   }
   if (parts.size() == 2 && parts[0] == "train_error_auc") {
-    return is_epoch_time(parts[1])
+    return is_epoch_time(parts[1]) && std::stoi(parts[1].substr(5)) > 0
                ? ""
-               : fmt::format("'{}': write train_error_auc.epochN (N whole epochs)", metric);
+               : fmt::format("'{}': write train_error_auc.epochN (N whole epochs, at least 1)",
+                             metric);
   }
   if (parts.size() == 3 && fields.count(parts[0])) {
     if (!is_layer_selector(parts[1])) {

@@ -16,13 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The profile a run was launched with, from run.json ("profile", or the older "quick" flag).
-std::string profile_of(const RunResult& run) {
-  if (run.run.contains("profile") && run.run["profile"].is_string())
-    return run.run["profile"].get<std::string>();
-  return run.run.value("quick", false) ? "quick" : "";
-}
-
 std::string reason_for_status(const std::string& status) {
   if (status == "running") return "killed or still running";
   if (status == "interrupted") return "interrupted";
@@ -31,6 +24,16 @@ std::string reason_for_status(const std::string& status) {
 }
 
 }  // namespace
+
+std::string run_profile(const RunResult& run) {
+  if (run.run.contains("profile") && run.run["profile"].is_string())
+    return run.run["profile"].get<std::string>();
+  return run.run.value("quick", false) ? "quick" : "";
+}
+
+bool is_final_status(const std::string& status) {
+  return status == "completed" || status == "diverged";
+}
 
 RunSet classify_runs(const fs::path& sweep_dir, std::vector<RunResult> results) {
   RunSet set;
@@ -45,7 +48,7 @@ RunSet classify_runs(const fs::path& sweep_dir, std::vector<RunResult> results) 
       know_grid = true;
       set.grid_note = fmt::format("current grid: {}", file.string());
       std::set<std::string> profiles;
-      for (const auto& run : results) profiles.insert(profile_of(run));
+      for (const auto& run : results) profiles.insert(run_profile(run));
       for (const auto& profile : profiles) {
         try {
           for (const auto& spec : expand(experiment, profile, &choice))
@@ -64,7 +67,7 @@ RunSet classify_runs(const fs::path& sweep_dir, std::vector<RunResult> results) 
   for (auto& run : results) {
     const std::string status = run.summary.value("status", "");
     const bool stale =
-        know_grid && run.run.contains("run_id") && !current[profile_of(run)].count(run.id);
+        know_grid && run.run.contains("run_id") && !current[run_profile(run)].count(run.id);
     if (!run.damage.empty()) {
       const std::string reason = "damaged: " + join(run.damage, "; ");
       set.apart.push_back({std::move(run), reason});

@@ -41,10 +41,6 @@ std::string run_status(const fs::path& dir) {
   return read_json_or_empty(dir / "summary.json").value("status", "");
 }
 
-bool is_final(const std::string& status) {
-  return status == "completed" || status == "diverged";
-}
-
 // Whether the unfinished run in `dir` continues from its checkpoint: only one this build wrote
 // (a checkpoint of other code would not continue bit-identically; that run starts over).
 bool resumable(const fs::path& dir) {
@@ -185,7 +181,7 @@ pid_t launch(const SweepOptions& options, const RunSpec& run, const fs::path& di
 }  // namespace
 
 bool run_is_final(const fs::path& run_dir) {
-  return is_final(run_status(run_dir));
+  return is_final_status(run_status(run_dir));
 }
 
 std::vector<VerdictResult> write_verdicts(const fs::path& dir) {
@@ -261,17 +257,19 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
   for (const auto& run : runs) {
     const fs::path dir = out / "runs" / run.id;
     const std::string status = run_status(dir);
-    const bool stale_code = is_final(status) && made_by_other_code(dir);
+    const bool stale_code = is_final_status(status) && made_by_other_code(dir);
     if (options.dry_run) {
       const std::string label =
-          status.empty() ? "todo"
-                         : (is_final(status) ? status : (resumable(dir) ? "resume" : "restart"));
+          status.empty()
+              ? "todo"
+              : (is_final_status(status) ? status : (resumable(dir) ? "resume" : "restart"));
       fmt::print(
           "{:<11} {}{}\n", label, run.id,
           stale_code ? fmt::format(" (made by commit {})", short_commit(run_commit(dir))) : "");
     }
     if (stale_code && !options.rerun_stale_code) ++other_code[run_commit(dir)];
-    if (!is_final(status) || (stale_code && options.rerun_stale_code)) pending.push_back(&run);
+    if (!is_final_status(status) || (stale_code && options.rerun_stale_code))
+      pending.push_back(&run);
   }
   for (const auto& [commit, count] : other_code) {
     fmt::print(
@@ -379,7 +377,7 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
     } else if (summary.contains("status")) {
       result = fmt::format("{}, test_err {:.3f}", summary.value("status", "?"),
                            summary.value("final_test_error", 1.0));
-      if (!is_final(summary.value("status", ""))) ++outcome.failed;
+      if (!is_final_status(summary.value("status", ""))) ++outcome.failed;
     } else {
       result = fmt::format("failed (exit {}), see {}", code, (dir / "log.txt").string());
       ++outcome.failed;
@@ -388,9 +386,13 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
     const double eta = outcome.finished ? run_seconds / outcome.finished * (left + running.size()) /
                                               std::max(1, options.jobs)
                                         : 0;
-    fmt::print("[{}{}/{} done, {} running, {} left, ETA {}] {}: {}\n", stage.empty() ? "" : "tune ",
-               outcome.finished, pending.size(), running.size(), left, format_duration(eta),
-               describe(*run), result);
+    // "[tuning 3/64 done, ...]", "[neighbouring rates 1/16 done, ...]"; the grid's plain.
+    const std::string label =
+        stage.empty()
+            ? ""
+            : stage.substr(stage.find('(') + 1, stage.rfind(')') - stage.find('(') - 1) + " ";
+    fmt::print("[{}{}/{} done, {} running, {} left, ETA {}] {}: {}\n", label, outcome.finished,
+               pending.size(), running.size(), left, format_duration(eta), describe(*run), result);
     std::fflush(stdout);
     if (shared_writes) write_results_or_report(out, reported, write_failure);
   }
@@ -442,6 +444,8 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
       choice = choose_tuned_values(experiment, out / "tune", tuning);
       for (const auto& [key, value] : choice)
         fmt::print("tuned {}: {} = {}\n", key, experiment.tune->option, value);
+      for (const auto& warning : choices_at_an_end(experiment, options.profile, choice))
+        fmt::print("warning: {}\n", warning);
     }
     if (tuned.failed > 0 && !options.dry_run) return 1;
   }
@@ -477,17 +481,18 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
   // After the grid: its first seeds at the candidates next to each choice ([tune] neighbours).
   const auto neighbours = options.only.empty() ? neighbour_runs(experiment, options.profile, choice)
                                                : std::vector<RunSpec>{};
+  int failed = main.failed;
   if (!neighbours.empty()) {
     const StageOutcome next =
         run_stage(experiment, options, out / "neighbours", neighbours, " (neighbouring rates)");
     if (stopping()) return stopped_exit_code();
     if (!next.write_failure.empty()) return kWriteFailedExitCode;
-    if (next.failed > 0 && !options.dry_run) return 1;
+    failed += next.failed;  // the verdicts are printed all the same: the grid's runs are there
   }
   if (options.dry_run) return 0;
   fmt::print("(`actlab compare {}`)\n", out.string());
   if (!experiment.verdicts.empty() && options.only.empty()) print_verdicts(out);
-  return main.failed > 0 ? 1 : 0;
+  return failed > 0 ? 1 : 0;
 }
 
 }  // namespace actlab

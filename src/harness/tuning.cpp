@@ -12,6 +12,7 @@
 #include "src/harness/experiment_reading.h"
 #include "src/harness/results.h"
 #include "src/harness/run_metric.h"
+#include "src/harness/run_set.h"
 
 namespace actlab {
 
@@ -58,6 +59,24 @@ std::vector<RunSpec> tuning_runs(const Experiment& e, const std::string& profile
   return runs;
 }
 
+std::vector<std::string> choices_at_an_end(const Experiment& e, const std::string& profile,
+                                           const TuneChoice& choice) {
+  std::vector<std::string> lines;
+  if (!e.tune) return lines;
+  const auto& values = candidates(e, profile);
+  if (values.size() < 2) return lines;
+  for (const auto& [key, value] : choice) {
+    const bool first = same_option_value(e.tune->option, values.front().value, value);
+    const bool last = same_option_value(e.tune->option, values.back().value, value);
+    if (!first && !last) continue;
+    lines.push_back(fmt::format(
+        "{}: {} = {} is the {} of the [tune] values in {}: the best may lie beyond them; widen "
+        "the list",
+        key, e.tune->option, value, first ? "first" : "last", e.file.string()));
+  }
+  return lines;
+}
+
 std::vector<RunSpec> neighbour_runs(const Experiment& e, const std::string& profile,
                                     const TuneChoice& choice) {
   std::vector<RunSpec> runs;
@@ -66,7 +85,7 @@ std::vector<RunSpec> neighbour_runs(const Experiment& e, const std::string& prof
   std::set<std::string> seen;
   for (const auto& base : expand(e, profile, &choice)) {
     const std::string key = configuration_key(base);
-    // The grid's first run of a configuration carries its first seed (seed varies fastest).
+    // The first run of a configuration in grid order has the grid's first seed.
     if (!seen.insert(key).second) continue;
     const auto chosen = choice.find(key);
     if (chosen == choice.end()) continue;
@@ -107,7 +126,7 @@ TuneChoice choose_tuned_values(const Experiment& experiment, const fs::path& tun
       const std::string value = run->axes.back().second;
       const RunResult result = load_run(tune_dir / "runs" / run->id);
       const std::string status = result.summary.value("status", "");
-      if (status != "completed" && status != "diverged") {
+      if (!is_final_status(status)) {
         throw Error(
             fmt::format("tuning run {} has not finished ({}): run the sweep again to "
                         "finish tuning",

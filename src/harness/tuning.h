@@ -25,6 +25,12 @@ TuneChoice choose_tuned_values(const Experiment& experiment, const std::filesyst
 // SWEEP/tune/choice.json as a TuneChoice (empty when absent).
 TuneChoice read_tune_choice(const std::filesystem::path& sweep);
 
+// One line per configuration whose choice is the first or last candidate: the optimum may lie
+// beyond the list ("a tuned rate at an end of its grid means the grid is wrong"), e.g.
+// "activation=relu: lr = 0.3 is the last of [tune] values in FILE: widen the list".
+std::vector<std::string> choices_at_an_end(const Experiment& experiment, const std::string& profile,
+                                           const TuneChoice& choice);
+
 // With [tune] neighbours = true: per configuration, its grid run of the first seed repeated at
 // each candidate next to the chosen one in the file's list (one below, one above; one only at
 // an end of the list), with the run's full options (not [tune.set]). Their axes are the run's

@@ -142,9 +142,15 @@ VerdictResult evaluate_one(const Experiment& e, const VerdictSpec& spec, const s
   }
   for (const auto& [side, c, size] :
        {std::tuple{"a", &a, group_a.size()}, std::tuple{"b", &b, group_b.size()}}) {
+    // An early area is missing for the runs that stopped at their target before its epoch: the
+    // fastest ones, so the verdict must not be read as if they were merely absent.
+    const bool early_area = spec.metric.rfind("train_error_auc.epoch", 0) == 0;
     if (c->missing > 0)
-      notes.push_back(
-          fmt::format("{} of {} runs in {} have no finite value", c->missing, size, side));
+      notes.push_back(fmt::format(
+          "{} of {} runs in {} have no finite value{}", c->missing, size, side,
+          early_area ? " (a run that stopped at its target before that epoch has no early area: "
+                       "choose an earlier epoch)"
+                     : ""));
     if (c->unrecorded > 0)
       notes.push_back(
           fmt::format("{} of {} runs in {} do not record it", c->unrecorded, size, side));

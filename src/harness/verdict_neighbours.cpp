@@ -23,16 +23,26 @@ struct Reading {
   std::string missing;
 };
 
-Reading read_value(const RunResult& run, const std::string& metric) {
+// As the verdict reads its groups (verdict.cpp): a speed or accuracy metric of a run that did not
+// leave chance says nothing.
+Reading read_value(const Experiment& e, const RunResult& run, const VerdictSpec& spec) {
   const std::string status = run.summary.value("status", "");
   if (status == "diverged") return {std::nullopt, false, "diverged"};
   if (status != "completed") return {std::nullopt, false, "not finished"};
-  const auto value = run_metric(run, metric);
+  if (measures_training(spec.metric) && !spec.expects_untrained) {
+    const auto error = run.summary.value("final_train_error", nlohmann::json());
+    if (error.is_number() && !(error.get<double>() < e.trained_below)) {
+      return {std::nullopt, false,
+              fmt::format("not trained (final training error {})",
+                          verdict_number(error.get<double>()))};
+    }
+  }
+  const auto value = run_metric(run, spec.metric);
   if (!value.value || !std::isfinite(*value.value)) return {std::nullopt, false, "no value"};
   return {value.value, value.censored, ""};
 }
 
-NeighbourEffect compare(const VerdictResult& verdict, const RunResult& moved,
+NeighbourEffect compare(const Experiment& e, const VerdictResult& verdict, const RunResult& moved,
                         const std::string& side, const RunResult* partner,
                         const std::string& option) {
   NeighbourEffect effect;
@@ -40,8 +50,8 @@ NeighbourEffect compare(const VerdictResult& verdict, const RunResult& moved,
   effect.option = option;
   effect.value = run_field_text(moved, option);
   effect.seed = run_field_text(moved, "seed");
-  const Reading here = read_value(moved, verdict.spec.metric);
-  const Reading there = partner ? read_value(*partner, verdict.spec.metric)
+  const Reading here = read_value(e, moved, verdict.spec);
+  const Reading there = partner ? read_value(e, *partner, verdict.spec)
                                 : Reading{std::nullopt, false, "no partner run"};
   const Reading& a = side == "a" ? here : there;
   const Reading& b = side == "a" ? there : here;
@@ -88,14 +98,17 @@ void add_neighbour_effects(const Experiment& experiment, const RunSet& grid,
       if (in_a == in_b) continue;  // in neither group (or, oddly, both)
       const auto& other = in_a ? verdict.spec.b : verdict.spec.a;
       const std::string seed = run_field_text(run, "seed");
+      // One run at most: the verdict refused groups that pool other axes (check_not_pooled).
       const RunResult* partner = nullptr;
       for (const auto* candidate : partners) {
         if (run_matches(*candidate, verdict.scope_filter) && run_matches(*candidate, other) &&
             run_field_text(*candidate, "seed") == seed) {
           partner = candidate;
+          break;
         }
       }
-      verdict.neighbours.push_back(compare(verdict, run, in_a ? "a" : "b", partner, option));
+      verdict.neighbours.push_back(
+          compare(experiment, verdict, run, in_a ? "a" : "b", partner, option));
     }
     std::stable_sort(verdict.neighbours.begin(), verdict.neighbours.end(),
                      [](const NeighbourEffect& x, const NeighbourEffect& y) {
@@ -114,7 +127,8 @@ std::vector<VerdictResult> evaluate_sweep_verdicts(const Experiment& experiment,
   // Only the neighbours of the current choice, for each profile the grid's runs used.
   const TuneChoice choice = read_tune_choice(sweep);
   std::set<std::string> profiles, current;
-  for (const auto& run : runs.finished) profiles.insert(run.run.value("profile", ""));
+  for (const auto& run : runs.finished) profiles.insert(run_profile(run));
+  for (const auto& run : runs.diverged) profiles.insert(run_profile(run));
   for (const auto& profile : profiles) {
     for (const auto& spec : neighbour_runs(experiment, profile, choice)) current.insert(spec.id);
   }

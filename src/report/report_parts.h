@@ -24,7 +24,8 @@ nlohmann::json number_or_null(double value);
 // a band per metric.
 nlohmann::json group_curves(const std::vector<const RunResult*>& runs);
 
-// One run's curve as recorded (for runs listed apart): position, seconds and the metrics.
+// One run's curve as recorded: position, seconds and the metrics (runs listed apart, and each
+// group's run_curves for the thin lines of the by-activation figure).
 nlohmann::json run_curve(const RunResult& run);
 
 // Per convergence target of the runs' summaries: how many reached it, the per-run epochs and the
