@@ -8,7 +8,8 @@
 #
 #   scripts/carry_sweep.sh [--stop] SWEEP   then: git commit -m "SWEEP: records and unfinished runs"
 #
-# A run that finishes later deletes its checkpoint; the next carry stages that deletion.
+# A run that finishes later deletes its checkpoint; the next carry stages that deletion and takes
+# its event file out of git again (records only, as .gitignore has it).
 set -euo pipefail
 stop=false
 if [ "${1:-}" = "--stop" ]; then
@@ -40,6 +41,8 @@ for run in "$sweep"/runs/*/ "$sweep"/tune/runs/*/ "$sweep"/neighbours/runs/*/; d
   case "$(status_of "$run/summary.json")" in
     completed | diverged)
       git add -A "$run"
+      # Back to records only (as .gitignore has it) once the run no longer needs its event file.
+      git rm -q --cached --ignore-unmatch "$run"/events.out.tfevents.* >/dev/null
       finished=$((finished + 1))
       ;;
     *)
