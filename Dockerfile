@@ -20,7 +20,7 @@ ARG TORCH_SPEC="torch>=2,<3"
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build git ca-certificates python3 python3-venv \
-      libopencv-dev libfmt-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev \
+      libopencv-dev libfmt-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libssl-dev \
       libsqlite3-dev \
  && rm -rf /var/lib/apt/lists/*
 

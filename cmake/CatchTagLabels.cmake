@@ -1,8 +1,8 @@
 # Turns Catch2 tags into CTest labels (Catch2 2.13's catch_discover_tests cannot), so that
 # `ctest -L data` or `ctest -LE slow` select tests by need. Tests tagged [cuda], [python], [tty],
-# [browser] or [tmpfs] print "SKIPPED:" on machines without CUDA, the tensorboard Python package,
-# script(1), chromium or the right to mount a tmpfs, and CTest reports them as skipped, not as
-# passed.
+# [browser], [tmpfs] or [mirror] print "SKIPPED:" on machines without CUDA, the tensorboard
+# Python package, script(1), chromium, the right to mount a tmpfs or the CIFAR-10 JPEG mirror,
+# and CTest reports them as skipped, not as passed.
 # Included at ctest time, after the discovery file, with TEST_EXECUTABLE set.
 if(NOT EXISTS "${TEST_EXECUTABLE}")
   return()
@@ -27,7 +27,7 @@ list(REMOVE_DUPLICATES all_names)
 foreach(name IN LISTS all_names)
   string(MD5 key "${name}")
   set_tests_properties("${name}" PROPERTIES LABELS "${labels_${key}}")
-  foreach(skippable IN ITEMS cuda python tty browser tmpfs)
+  foreach(skippable IN ITEMS cuda python tty browser tmpfs mirror)
     list(FIND labels_${key} "${skippable}" skippable_index)
     if(skippable_index GREATER -1)
       set_tests_properties("${name}" PROPERTIES SKIP_REGULAR_EXPRESSION "SKIPPED:")

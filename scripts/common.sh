@@ -10,6 +10,7 @@ export ACTLAB_DATA
 ACTLAB_PACKAGES=(build-essential cmake ninja-build git ca-certificates curl
   libtorch-dev libopencv-dev libfmt-dev libcli11-dev nlohmann-json3-dev catch2
   libtomlplusplus-dev libsqlite3-dev sqlite3 python3 python3-pip
+  libssl-dev  # OpenSSL's libcrypto: SHA-256 (data fingerprints, checkpoint frames)
   libboost-dev  # Boost.Math: the verdicts' t, hypergeometric and beta distributions
   python3-scipy  # the statistics_equal_scipy test recomputes the verdicts' reference numbers
   python3-matplotlib chromium  # `actlab report` draws with matplotlib; its test opens chromium

@@ -60,7 +60,8 @@ TEST_CASE("actlab --version names the LibTorch and the devices and whether CUDA 
 }
 
 TEST_CASE("every command has --help", "[cli]") {
-  for (const char* command : {"", "train", "list", "data prepare"}) {
+  for (const char* command : {"", "train", "run", "collect", "compare", "verdict", "report",
+                              "results", "list", "data", "data prepare", "data fingerprint"}) {
     const auto result = run_actlab(std::string(command) + " --help");
     CAPTURE(command);
     CHECK(result.exit_code == 0);

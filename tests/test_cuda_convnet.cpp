@@ -318,7 +318,7 @@ TEST_CASE("a run with --stop-when ends at the first evaluation meeting the targe
     RunRecorder recorder(dir.path(), RunRecorder::Existing::kOverwrite);
     MetricsLog stopped;
     const RunSummary summary = train(config, {&recorder, &stopped});
-    CHECK(summary.status == "completed");
+    CHECK(summary.status == actlab::RunStatus::completed);
     REQUIRE(stopped.metrics.size() == first + 1 + patience);
     for (size_t i = 0; i < stopped.metrics.size(); ++i)
       CHECK(stopped.metrics[i].train_error == reference.metrics[i].train_error);
@@ -342,7 +342,7 @@ TEST_CASE("a run with --stop-when ends at the first evaluation meeting the targe
   config.out_dir = dir.path().string();
   MetricsLog at_start;
   const RunSummary untrained = train(config, {&at_start});
-  CHECK(untrained.status == "completed");
+  CHECK(untrained.status == actlab::RunStatus::completed);
   CHECK(untrained.steps == 0);
   CHECK(at_start.metrics.size() == 1);
   CHECK(untrained.stop_reason == "target train_error<=1 reached at epoch 0");

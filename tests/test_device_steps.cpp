@@ -179,7 +179,7 @@ TEST_CASE(
   TempDir dir;
   ProbeHook probes(dir.path(), stdout);
   const auto tight = train(config, {&probes});
-  REQUIRE(tight.status == "completed");
+  REQUIRE(tight.status == actlab::RunStatus::completed);
   CHECK(tight.steps == 8);
   CHECK(tight.clipped_steps == 8);
 

@@ -361,7 +361,7 @@ TEST_CASE("a write failing as the run ends leaves it resumable, never 'completed
   full.file = dir / "layers.jsonl";
   actlab::CheckpointHook checkpoints(dir.path(), 0, {&recorder});
   const auto summary = actlab::train(config, {&recorder, &full, &checkpoints}, std::nullopt);
-  CHECK(summary.status == "interrupted");
+  CHECK(summary.status == actlab::RunStatus::interrupted);
   CHECK(summary.write_failed);
   CHECK_THAT(summary.message, Catch::Contains("layers.jsonl") && Catch::Contains("No space"));
   // summary.json is written after every on_finish: it says how the run stopped, and the

@@ -10,6 +10,7 @@
 
 #include "src/core/error.h"
 #include "src/core/files.h"
+#include "src/core/process.h"
 #include "src/harness/experiment.h"
 #include "src/harness/results.h"
 #include "src/harness/run_set.h"
@@ -156,13 +157,18 @@ TEST_CASE("the Slurm script runs one array task per run id", "[unit][harness]") 
   options.out = dir / "sweep";
   options.actlab_binary = ACTLAB_BINARY;
   const auto runs = expand(experiment);
-  const std::string script = slurm_script(experiment, runs, options);
+  const std::string script = slurm_array_script(
+      experiment, runs, options, dir / "sweep" / "experiment.toml", SlurmSubmitter::user);
   CHECK_THAT(script, Catch::StartsWith("#!/bin/bash"));
   CHECK_THAT(script, Catch::Contains("#SBATCH --array=0-5"));
-  for (const auto& run : runs) CHECK_THAT(script, Catch::Contains("  " + run.id + "\n"));
+  for (const auto& run : runs) CHECK_THAT(script, Catch::Contains("  '" + run.id + "'\n"));
   CHECK_THAT(script, Catch::Contains("--only \"${RUN_IDS[$SLURM_ARRAY_TASK_ID]}\""));
-  CHECK_THAT(script,
-             Catch::Contains(" run " + std::filesystem::absolute(experiment.file).string()));
+  // The sweep folder's copy, quoted; the user submits it and collects after.
+  CHECK_THAT(
+      script,
+      Catch::Contains(" run '" +
+                      std::filesystem::absolute(dir / "sweep" / "experiment.toml").string() + "'"));
+  CHECK_THAT(script, Catch::Contains("# Submit: sbatch '") && Catch::Contains(" collect '"));
 }
 
 TEST_CASE("a sweep killed with SIGKILL resumes without redoing finished runs",
@@ -187,11 +193,8 @@ activation = ["relu", "tanh", "sigmoid"]
   const std::string command =
       fmt::format("run '{}' --out '{}' --jobs 1", file.string(), sweep.string());
   // Start the sweep, kill it as soon as its first run has finished.
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::execl(ACTLAB_BINARY, ACTLAB_BINARY, "run", file.c_str(), "--out", sweep.c_str(), nullptr);
-    ::_exit(127);
-  }
+  const pid_t pid =
+      actlab::start_process({ACTLAB_BINARY, "run", file.string(), "--out", sweep.string()});
   const auto runs = expand(load_experiment(file));
   const auto first_summary = sweep / "runs" / runs[0].id / "summary.json";
   auto completed = [&] {

@@ -557,7 +557,7 @@ TEST_CASE("K-step probes and epoch-end probes are told apart by trigger and epoc
   config = resolve(config);
   TempDir dir;
   ProbeHook probes(dir.path(), stdout);
-  REQUIRE(train(config, {&probes}).status == "completed");
+  REQUIRE(train(config, {&probes}).status == actlab::RunStatus::completed);
   const auto records = read_records(dir / "layers.jsonl");
   // Evaluations at steps 0, 3, 6 and K-step probes at steps 1..6, 3 layers each.
   REQUIRE(records.size() == (3 + 6) * 3);
@@ -599,7 +599,7 @@ TEST_CASE("a NaN network in training is recorded as non-finite by the probe hook
   std::FILE* progress = std::tmpfile();
   ProbeHook probes(dir.path(), progress);
   const auto summary = train(config, {&poison, &probes});
-  CHECK(summary.status == "diverged");
+  CHECK(summary.status == actlab::RunStatus::diverged);
   const auto records = read_records(dir / "layers.jsonl");
   REQUIRE(records.size() == 3);
   for (const auto& record : records) {

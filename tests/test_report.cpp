@@ -9,6 +9,7 @@
 
 #include "src/core/error.h"
 #include "src/core/files.h"
+#include "src/core/process.h"
 #include "src/harness/experiment.h"
 #include "src/report/draw.h"
 #include "src/report/report_data.h"
@@ -439,19 +440,18 @@ per = ["lr"]
                                 "--virtual-time-budget=10000", "--dump-dom", url});
   REQUIRE(dom.exit_code == 0);
   std::smatch images, broken;
-  REQUIRE(std::regex_search(dom.output, images, std::regex(R"re(data-images="(\d+)")re")));
-  REQUIRE(std::regex_search(dom.output, broken, std::regex(R"re(data-broken-images="(\d+)")re")));
+  REQUIRE(std::regex_search(dom.out, images, std::regex(R"re(data-images="(\d+)")re")));
+  REQUIRE(std::regex_search(dom.out, broken, std::regex(R"re(data-broken-images="(\d+)")re")));
   // Curves, the by-activation panels (one per lr), four heatmaps and gradient flow, at least.
   CHECK(std::stoi(images[1]) >= 7);
   CHECK(std::filesystem::exists(sweep / "report" / "figures" / "0-browser-by-activation.png"));
   CHECK(std::stoi(broken[1]) == 0);
   // The verdict table, with the sweep's verdict and an outcome.
-  CHECK_THAT(dom.output, Catch::Contains("class=\"verdicts\"") &&
-                             Catch::Contains("sigmoid's final training error is at least relu's"));
+  CHECK_THAT(dom.out, Catch::Contains("class=\"verdicts\"") &&
+                          Catch::Contains("sigmoid's final training error is at least relu's"));
   // (At 2 epochs on few images either net may still be at chance: NOT TRAINED is an outcome.)
-  CHECK(std::regex_search(dom.output,
-                          std::regex("<b>(HOLDS|FAILS|INCONCLUSIVE|NOT TRAINED)</b>")));
-  CHECK_THAT(dom.output, Catch::Contains("a: values by seed") && Catch::Contains("p (Holm)"));
+  CHECK(std::regex_search(dom.out, std::regex("<b>(HOLDS|FAILS|INCONCLUSIVE|NOT TRAINED)</b>")));
+  CHECK_THAT(dom.out, Catch::Contains("a: values by seed") && Catch::Contains("p (Holm)"));
 
   // The screenshot is not blank: a drawn page has many colours, a blank one a single colour.
   const auto shot = dir / "page.png";
@@ -466,9 +466,9 @@ per = ["lr"]
                    "import sys; from PIL import Image; "
                    "print(len(set(Image.open(sys.argv[1]).convert('RGB').getdata())))",
                    shot.string()});
-  INFO(colours.output);
+  INFO(colours.out);
   REQUIRE(colours.exit_code == 0);
-  CHECK(std::stoi(colours.output) > 100);
+  CHECK(std::stoi(colours.out) > 100);
 
   // --compact (the report committed under results/standard/): the same figures as PNG only, in
   // 256 colours, every image still loading, and far smaller than PNG + SVG.
@@ -497,10 +497,10 @@ per = ["lr"]
       {chromium, "--headless", "--disable-gpu", "--no-sandbox", "--virtual-time-budget=10000",
        "--dump-dom", "file://" + std::filesystem::absolute(compact / "index.html").string()});
   REQUIRE(compact_dom.exit_code == 0);
-  REQUIRE(std::regex_search(compact_dom.output, images, std::regex(R"re(data-images="(\d+)")re")));
-  REQUIRE(std::regex_search(compact_dom.output, broken,
-                            std::regex(R"re(data-broken-images="(\d+)")re")));
+  REQUIRE(std::regex_search(compact_dom.out, images, std::regex(R"re(data-images="(\d+)")re")));
+  REQUIRE(
+      std::regex_search(compact_dom.out, broken, std::regex(R"re(data-broken-images="(\d+)")re")));
   CHECK(std::stoi(images[1]) == small_png);
   CHECK(std::stoi(broken[1]) == 0);
-  CHECK_FALSE(Catch::contains(compact_dom.output, ".svg"));
+  CHECK_FALSE(Catch::contains(compact_dom.out, ".svg"));
 }

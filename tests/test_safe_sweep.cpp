@@ -17,6 +17,7 @@
 #include "src/core/build_info.h"
 #include "src/core/error.h"
 #include "src/core/files.h"
+#include "src/core/process.h"
 #include "src/harness/experiment.h"
 #include "src/harness/sweep_lock.h"
 #include "tests/helpers.h"
@@ -76,18 +77,9 @@ activation = ["relu", "tanh"]
 }
 
 pid_t start_actlab(const std::vector<std::string>& arguments) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, STDOUT_FILENO);
-    ::dup2(null, STDERR_FILENO);
-    std::vector<char*> argv = {const_cast<char*>(ACTLAB_BINARY)};
-    for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
-    argv.push_back(nullptr);
-    ::execv(ACTLAB_BINARY, argv.data());
-    ::_exit(127);
-  }
-  return pid;
+  std::vector<std::string> argv = {ACTLAB_BINARY};
+  argv.insert(argv.end(), arguments.begin(), arguments.end());
+  return actlab::start_process(argv, {"/dev/null"});
 }
 
 // Both runs of the long sweep have started training (their log shows the header).

@@ -130,7 +130,7 @@ TEST_CASE("krizhevsky4 + relu beats chance on real CIFAR-10 in 4 epochs", "[data
   const TrainConfig config = small_run(2000, 4);
   MetricsLog log;
   const RunSummary summary = train(config, {&log});
-  CHECK(summary.status == "completed");
+  CHECK(summary.status == actlab::RunStatus::completed);
   REQUIRE(log.metrics.size() == 5);
   CHECK(log.metrics.front().epoch == 0);
   CHECK(log.metrics.front().step == 0);
@@ -166,7 +166,7 @@ TEST_CASE("a non-finite loss stops the run as diverged with its step", "[data][i
   TempDir dir;
   RunRecorder recorder(dir.path(), RunRecorder::Existing::kRefuse);
   const RunSummary summary = train(config, {&recorder});
-  CHECK(summary.status == "diverged");
+  CHECK(summary.status == actlab::RunStatus::diverged);
   REQUIRE(summary.diverged_step.has_value());
   CHECK(*summary.diverged_step >= 1);
   const auto written = nlohmann::json::parse(read_file(dir / "summary.json"));
@@ -184,7 +184,7 @@ TEST_CASE("a stop request ends the run as interrupted and keeps its records",
   RunRecorder recorder(dir.path(), RunRecorder::Existing::kRefuse);
   const RunSummary summary = train(small_run(500, 2), {&stopper, &recorder});
   clear_stop_request();  // later tests in this process train again
-  CHECK(summary.status == "interrupted");
+  CHECK(summary.status == actlab::RunStatus::interrupted);
   CHECK(summary.steps == 1);
   CHECK(nlohmann::json::parse(read_file(dir / "summary.json"))["status"] == "interrupted");
   CHECK(actlab::testing::count_lines(read_file(dir / "metrics.jsonl")) == 1);  // epoch 0 kept
@@ -193,7 +193,8 @@ TEST_CASE("a stop request ends the run as interrupted and keeps its records",
 TEST_CASE("a run folder that holds a run is not overwritten by accident", "[unit][train]") {
   TempDir dir;
   std::ofstream(dir / "summary.json") << "{}";
-  CHECK_THROWS_WITH(RunRecorder(dir.path(), RunRecorder::Existing::kRefuse), Catch::Contains("--overwrite"));
+  CHECK_THROWS_WITH(RunRecorder(dir.path(), RunRecorder::Existing::kRefuse),
+                    Catch::Contains("--overwrite"));
   CHECK_NOTHROW(RunRecorder(dir.path(), RunRecorder::Existing::kOverwrite));
 }
 

@@ -13,6 +13,7 @@
 #include "src/harness/sweep.h"
 #include "src/harness/tuning.h"
 #include "src/harness/verdict_neighbours.h"
+#include "src/harness/verdicts_file.h"
 #include "tests/helpers.h"
 
 // The [tune] stage: its runs, its choice, the sweep that runs it, and the neighbouring rates.

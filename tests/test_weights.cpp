@@ -14,6 +14,7 @@
 #include "src/activations/activation.h"
 #include "src/core/error.h"
 #include "src/core/files.h"
+#include "src/core/process.h"
 #include "src/probes/probe_hook.h"
 #include "src/report/draw.h"
 #include "src/train/device_data.h"
@@ -55,14 +56,14 @@ std::optional<nlohmann::json> compare_in_python(const std::string& python, const
   const auto script = fs::path(ACTLAB_SOURCE_DIR) / "tests" / "python" / "compare_with_actlab.py";
   const auto result = run_process({python, script.string(), mode, dir.string()});
   if (result.exit_code == 3) {
-    std::cout << result.output;
+    std::cout << result.out;
     return std::nullopt;
   }
-  INFO(result.output);
+  INFO(result.out);
   REQUIRE(result.exit_code == 0);
-  const auto json_start = result.output.find('{');  // after any warning torch printed
+  const auto json_start = result.out.find('{');  // after any warning torch printed
   REQUIRE(json_start != std::string::npos);
-  return nlohmann::json::parse(result.output.substr(json_start));
+  return nlohmann::json::parse(result.out.substr(json_start));
 }
 
 void write_tensors(const fs::path& path, const StateDict& tensors) {
@@ -235,7 +236,7 @@ TEST_CASE("actlab train leaves model.pt for the run's own model, and probe_image
       "--train-subset 200 --test-subset 100 --probe-images 40 --data '{}'",
       actlab::testing::cifar10_dir().string());
   const auto result = run_actlab(fmt::format("{} --out '{}'", common, (dir / "run").string()));
-  INFO(result.output);
+  INFO(result.out);
   REQUIRE(result.exit_code == 0);
   const auto config = nlohmann::json::parse(read_file(dir / "run" / "config.json"));
   ModelOptions options;
@@ -378,7 +379,7 @@ TEST_CASE("a tiny trained run: Python rebuilds the probe batch and matches its l
   ProbeLogitsWriter logits(dir.path());
   const RunSummary summary = train(config, {&weights, &recorder, &probes, &logits});
   std::fclose(quiet);
-  REQUIRE(summary.status == "completed");
+  REQUIRE(summary.status == actlab::RunStatus::completed);
   REQUIRE(fs::exists(dir / "model.pt"));
 
   const auto probe_images = nlohmann::json::parse(read_file(dir / "probe_images.json"));

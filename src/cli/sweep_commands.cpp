@@ -10,6 +10,7 @@
 #include "src/harness/slurm.h"
 #include "src/harness/sweep.h"
 #include "src/harness/verdict.h"
+#include "src/harness/verdicts_file.h"
 
 namespace actlab::cli {
 
@@ -152,9 +153,10 @@ Action add_compare_command(CLI::App& app) {
 Action add_verdict_command(CLI::App& app) {
   auto* command = app.add_subcommand(
       "verdict",
-      "Evaluate an experiment's declared verdicts over a sweep's finished runs: group means, the "
-      "effect with a 95% bootstrap interval over seeds, and HOLDS / FAILS / INCONCLUSIVE; writes "
-      "DIR/verdicts.json");
+      "Evaluate an experiment's declared verdicts over a sweep's finished runs: every seed's "
+      "value, the effect with its 95% interval (t, or an exact test for rates and censored "
+      "targets), Holm-adjusted p, and HOLDS / FAILS / INCONCLUSIVE / NOT TRAINED / NO DATA; "
+      "writes DIR/verdicts.json (what the report and RESULTS.md show)");
   struct Options {
     std::string dir;
     bool json = false;
@@ -172,14 +174,14 @@ Action add_verdict_command(CLI::App& app) {
                       "run` (e.g. runs/quickstart-quick)",
                       options->dir));
     }
-    const auto verdicts = write_verdicts(dir);
+    const Experiment experiment = load_experiment(dir / "experiment.toml");
+    const RunSet runs = classify_runs(dir, load_results(dir));
+    const auto verdicts = write_verdicts(dir, experiment, runs);
     if (options->json) {
       fmt::print("{}", read_file(dir / "verdicts.json"));
       return 0;
     }
-    const RunSet runs = classify_runs(dir, load_results(dir));
-    fmt::print("{}: {} finished runs of the current grid",
-               load_experiment(dir / "experiment.toml").name, runs.finished.size());
+    fmt::print("{}: {} finished runs of the current grid", experiment.name, runs.finished.size());
     if (!runs.diverged.empty() || !runs.apart.empty())
       fmt::print("; not averaged: {} diverged, {} other", runs.diverged.size(), runs.apart.size());
     fmt::print("\n\n{}",

@@ -69,10 +69,10 @@ Action add_train_command(CLI::App& app) {
         resolved.overwrite ? RunRecorder::Existing::kOverwrite : RunRecorder::Existing::kRefuse;
     if (*resume && !resolved.overwrite) {
       const fs::path dir = resolved.out_dir;
-      const std::string status = read_json_or_empty(dir / "summary.json").value("status", "");
-      if (status == "completed" || status == "diverged") {
+      const auto status = read_run_status(dir);
+      if (is_final(status)) {
         fmt::print("{} already holds a finished run ({}): nothing to resume\n", dir.string(),
-                   status);
+                   to_string(*status));
         return 0;
       }
       if (const auto checkpoint = read_checkpoint_info(dir)) {
@@ -83,8 +83,7 @@ Action add_train_command(CLI::App& app) {
                    checkpoint->epoch + (checkpoint->in_epoch ? 0 : 1),
                    checkpoint->in_epoch ? " (inside it)" : "", checkpoint->step);
       } else {
-        if (!status.empty())
-          fmt::print("no checkpoint in {}: starting the run over\n", dir.string());
+        if (status) fmt::print("no checkpoint in {}: starting the run over\n", dir.string());
         existing = RunRecorder::Existing::kOverwrite;
       }
     }
@@ -107,7 +106,7 @@ Action add_train_command(CLI::App& app) {
     }
     install_interrupt_handler();
     const RunSummary summary = train(resolved, hooks, resume_from);
-    if (summary.status == "diverged") {
+    if (summary.status == RunStatus::diverged) {
       fmt::print(stderr, "actlab: run diverged: {}; records kept in {}\n", summary.message,
                  resolved.out_dir);
       return kExitDiverged;
@@ -124,7 +123,7 @@ Action add_train_command(CLI::App& app) {
                            : "no checkpoint had been saved yet: the run starts over");
       return kExitWriteFailed;
     }
-    if (summary.status == "interrupted") {
+    if (summary.status == RunStatus::interrupted) {
       fmt::print(stderr, "actlab: {}; records kept in {}{}\n", summary.message, resolved.out_dir,
                  checkpoints ? " (continue with --resume)" : "");
       return kExitInterrupted;

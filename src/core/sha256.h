@@ -1,30 +1,29 @@
 #pragma once
 
-#include <array>
-#include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
+
 namespace actlab {
 
-// SHA-256 (FIPS 180-4), so data files can be fingerprinted without another dependency; the
-// digests equal `sha256sum`'s.
+// SHA-256 by OpenSSL's libcrypto (EVP digests), so data files and checkpoints can be
+// fingerprinted; the digests equal `sha256sum`'s.
 class Sha256 {
  public:
   Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
   void update(const void* data, size_t size);
   void update(std::string_view text) { update(text.data(), text.size()); }
   // The digest as 64 lowercase hex digits; the object is spent afterwards.
   std::string hex_digest();
 
  private:
-  void compress(const uint8_t* block);
-
-  std::array<uint32_t, 8> state_;
-  std::array<uint8_t, 64> buffer_{};
-  size_t buffered_ = 0;
-  uint64_t length_ = 0;  // bytes hashed so far
+  evp_md_ctx_st* context_;
 };
 
 std::string sha256_hex(std::string_view data);

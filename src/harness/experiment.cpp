@@ -1,37 +1,23 @@
+// Reading an experiment file (experiments/README.md): its TOML tables into an Experiment, each
+// problem named with the file, the line and the fix.
 #include "src/harness/experiment.h"
 
 #include <fmt/format.h>
 
 #include <toml++/toml.h>
+
 #include <algorithm>
-#include <cstdlib>
-#include <map>
 #include <set>
-#include <sstream>
 
 #include "src/core/error.h"
 #include "src/core/spec.h"
 #include "src/harness/experiment_reading.h"
-#include "src/harness/statistics.h"
 #include "src/train/convergence.h"
-#include "src/train/train_options.h"
 
 namespace actlab {
 
 namespace fs = std::filesystem;
 using namespace experiment_reading;
-
-namespace {
-
-// Options the harness sets itself; a file that sets them is rejected.
-const std::set<std::string> kReservedOptions = {"out", "overwrite", "device", "threads"};
-
-std::string dashed(std::string key) {
-  std::replace(key.begin(), key.end(), '_', '-');
-  return "--" + key;
-}
-
-}  // namespace
 
 namespace experiment_reading {
 
@@ -55,49 +41,11 @@ std::string value_text(const Experiment& e, const toml::node& node, const std::s
 
 namespace {
 
-// Parses `arguments` into a fresh TrainConfig with the real `actlab train` options and, with
-// `resolve_all`, resolves it: exactly what the child process will do, minus loading data.
-void check_train_arguments(const std::vector<std::string>& arguments, bool resolve_all = true) {
-  TrainConfig config;
-  CLI::App app;
-  add_train_options(app, config);
-  std::vector<std::string> reversed(arguments.rbegin(), arguments.rend());  // CLI11 wants reverse
-  try {
-    app.parse(reversed);
-  } catch (const CLI::ParseError& error) {
-    throw Error(error.what());
-  }
-  if (resolve_all) resolve(config);
-}
-
-// One option on its own: its type, and names that registries must know. Whether options fit
-// together (a depth for a fixed-depth model) is checked per run in expand().
-void check_single_option(const std::string& key, const std::string& value) {
-  check_train_arguments({fmt::format("{}={}", dashed(key), value)}, /*resolve_all=*/false);
-  if (key == "activation") canonical_activation_spec(value);
-  if (key == "model") model_registry().get(value);
-  if (key == "target") parse_target(value);
-}
-
-std::vector<std::string> known_options() {
-  TrainConfig config;
-  CLI::App app;
-  add_train_options(app, config);
-  std::vector<std::string> names;
-  for (const auto* option : app.get_options()) {
-    for (auto name : option->get_lnames()) {
-      std::replace(name.begin(), name.end(), '-', '_');
-      if (!kReservedOptions.count(name)) names.push_back(name);
-    }
-  }
-  return names;
-}
-
 OptionValue read_option(const Experiment& e, const std::string& key, const toml::node& node,
                         const std::string& table) {
   static const std::vector<std::string> known = known_options();
   if (std::find(known.begin(), known.end(), key) == known.end()) {
-    const std::string hint = kReservedOptions.count(key)
+    const std::string hint = is_reserved_option(key)
                                  ? fmt::format("'{}' is set by `actlab run` itself: remove it", key)
                                  : fmt::format(
                                        "valid options are those of `actlab train --help` with "
@@ -174,13 +122,6 @@ std::string text_field(const Experiment& e, const toml::table& root, const char*
   return *node->value<std::string>();
 }
 
-std::string folder_safe(const std::string& text) {
-  std::string safe;
-  for (char c : text)
-    safe += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-') ? c : '-';
-  return safe;
-}
-
 Profile read_profile(const Experiment& e, const toml::table& table, const std::string& name) {
   Profile profile;
   profile.options = read_options(e, table, name, {"grid", "budget", "tune"});
@@ -192,68 +133,6 @@ Profile read_profile(const Experiment& e, const toml::table& table, const std::s
     profile.budget = *budget->value<std::string>();
   }
   return profile;
-}
-
-// A grid whose axis lists a value twice would launch the same run twice at once.
-void check_distinct_values(const Experiment& e, const Axis& axis, const std::string& table) {
-  std::map<std::string, int> seen;
-  for (const auto& option : axis.values) {
-    const std::string canonical =
-        axis.arms.empty() ? canonical_option_value(axis.key, option.value) : option.value;
-    auto [it, fresh] = seen.emplace(canonical, option.line);
-    if (!fresh) {
-      fail(e, option.line,
-           fmt::format("[{}] {} lists {} twice (as {}): remove one, or the same run would be "
-                       "launched twice",
-                       table, axis.key, option.value, canonical));
-    }
-  }
-}
-
-// Every `when` of an override must name an option the sweep sets and a value it can take, so a
-// typo or a spec written differently ("leaky_relu" for "leaky_relu:slope=0.2") cannot silently
-// match nothing.
-void check_overrides(const Experiment& e) {
-  const auto takes = values_taken(e);
-  for (const auto& override_entry : e.overrides) {
-    for (const auto& [key, value] : override_entry.when) {
-      auto it = takes.find(key);
-      if (it == takes.end()) {
-        fail(e, override_entry.line,
-             fmt::format("[[override]] when {} = ...: the file never sets '{}' (not in [base], a "
-                         "grid or a profile), so this override can never apply",
-                         key, key));
-      }
-      if (!it->second.count(value)) {
-        std::vector<std::string> values(it->second.begin(), it->second.end());
-        fail(e, override_entry.line,
-             fmt::format("[[override]] when {} = {} matches no run: {} takes {}", key, value, key,
-                         join(values)));
-      }
-    }
-  }
-}
-
-// With [tune] neighbours = true, "next to the choice" is the list's order: numbers must run one
-// way (text values, e.g. activation specs, keep the order they are written in).
-void check_ordered(const Experiment& e, const std::vector<OptionValue>& values, int line,
-                   const std::string& table) {
-  std::vector<double> numbers;
-  for (const auto& value : values) {
-    char* end = nullptr;
-    const double number = std::strtod(value.value.c_str(), &end);
-    if (value.value.empty() || *end != '\0') return;
-    numbers.push_back(number);
-  }
-  const bool distinct = std::adjacent_find(numbers.begin(), numbers.end()) == numbers.end();
-  const bool rising = std::is_sorted(numbers.begin(), numbers.end());
-  const bool falling = std::is_sorted(numbers.rbegin(), numbers.rend());
-  if (!distinct || (!rising && !falling)) {
-    fail(e, line,
-         fmt::format("[{}] values must be in increasing or decreasing order with neighbours = "
-                     "true (the neighbours of a choice are the values beside it in the list)",
-                     table));
-  }
 }
 
 Tune read_tune(const Experiment& e, const toml::table& table) {
@@ -349,35 +228,7 @@ void read_profile_tune(const Experiment& e, const toml::table& table, const std:
     profile.tune_set = read_options(e, *set, name + ".tune.set");
 }
 
-// The run's folder id (grid values + a hash of every option) and the check that `actlab train`
-// accepts its options.
 }  // namespace
-
-void experiment_reading::finish_run(const Experiment& e, RunSpec& run,
-                                    const std::map<std::string, std::string>& options, int line,
-                                    const std::string& prefix) {
-  run.options.assign(options.begin(), options.end());
-  std::string canonical, readable = prefix;
-  for (const auto& [key, value] : run.options) canonical += key + "=" + value + "\n";
-  for (const auto& [key, value] : run.axes)
-    readable += (readable.empty() ? "" : "_") + folder_safe(key + "-" + value);
-  run.id = fmt::format("{}{}{:08x}", readable, readable.empty() ? "" : "_",
-                       static_cast<uint32_t>(fnv1a(canonical)));
-  run.line = line;
-  try {
-    check_train_arguments(train_arguments(run));
-  } catch (const Error& error) {
-    fail(e, line, fmt::format("run {}: {}", run.id, error.what()));
-  }
-}
-
-std::string configuration_key(const RunSpec& run, const std::string& tuned_option) {
-  std::vector<std::string> parts;
-  for (const auto& [key, value] : run.axes) {
-    if (key != "seed" && key != tuned_option) parts.push_back(key + "=" + value);
-  }
-  return join(parts, ",");
-}
 
 // A table's string-or-scalar values as (key, value text) pairs, canonical.
 std::vector<std::pair<std::string, std::string>> experiment_reading::filter_of(
@@ -413,58 +264,9 @@ std::vector<std::pair<std::string, std::string>> experiment_reading::filter_of(
   return filter;
 }
 
-// Every value each option (or arm axis) takes somewhere in the file, canonical.
-std::map<std::string, std::set<std::string>> experiment_reading::values_taken(const Experiment& e) {
-  std::map<std::string, std::set<std::string>> takes;  // option -> canonical values
-  auto add_options = [&](const std::vector<OptionValue>& options) {
-    for (const auto& o : options) takes[o.key].insert(canonical_option_value(o.key, o.value));
-  };
-  auto add_axes = [&](const std::vector<Axis>& axes) {
-    for (const auto& axis : axes) {
-      if (axis.arms.empty()) add_options(axis.values);
-      for (const auto& arm : axis.arms) add_options(arm);
-      if (!axis.arms.empty()) {
-        for (const auto& label : axis.values) takes[axis.key].insert(label.value);
-      }
-    }
-  };
-  add_options(e.base);
-  add_axes(e.grid);
-  for (const auto& [name, profile] : e.profiles) {
-    add_options(profile.options);
-    add_axes(profile.grid);
-  }
-  for (const auto& override_entry : e.overrides) add_options(override_entry.set);
-  if (e.tune) add_options(e.tune->values);
-  for (const auto& [name, profile] : e.profiles) {
-    if (profile.tune_values) add_options(*profile.tune_values);
-  }
-  return takes;
-}
-
 const std::vector<std::string>& profile_names() {
   static const std::vector<std::string> names = {"quick", "standard"};
   return names;
-}
-
-std::string canonical_option_value(const std::string& key, const std::string& value) {
-  if (key == "activation") return canonical_activation_spec(value);
-  try {
-    size_t used = 0;
-    const double number = std::stod(value, &used);
-    if (used == value.size()) return format_number(number);
-  } catch (const std::exception&) {
-  }
-  return value;
-}
-
-bool same_option_value(const std::string& key, const std::string& a, const std::string& b) {
-  if (a == b) return true;
-  try {
-    return canonical_option_value(key, a) == canonical_option_value(key, b);
-  } catch (const Error&) {
-    return false;
-  }
 }
 
 Experiment load_experiment(const fs::path& file) {
@@ -564,90 +366,6 @@ Experiment load_experiment(const fs::path& file) {
   }
   check_verdicts(e);
   return e;
-}
-
-std::vector<RunSpec> expand(const Experiment& e, const std::string& profile_name,
-                            const TuneChoice* choice) {
-  std::vector<Axis> axes = e.grid;
-  const Profile* profile = nullptr;
-  if (!profile_name.empty()) {
-    auto found = e.profiles.find(profile_name);
-    if (found == e.profiles.end()) {
-      std::vector<std::string> declared = {"full"};
-      for (const auto& [name, _] : e.profiles) declared.push_back(name);
-      throw Error(fmt::format("{} has no [{}] profile: it declares {}", e.file.string(),
-                              profile_name, join(declared)));
-    }
-    profile = &found->second;
-    for (const auto& replacement : profile->grid) {
-      auto it = std::find_if(axes.begin(), axes.end(),
-                             [&](const Axis& a) { return a.key == replacement.key; });
-      if (it != axes.end()) {
-        *it = replacement;
-      } else {
-        axes.push_back(replacement);
-      }
-    }
-  }
-  const int grid_line = axes.empty() ? 1 : axes.front().line;
-  size_t total = 1;
-  for (const auto& axis : axes) total *= axis.values.size();
-
-  std::vector<RunSpec> runs;
-  for (size_t n = 0; n < total; ++n) {
-    std::map<std::string, std::string> options;
-    for (const auto& option : e.base) options[option.key] = option.value;
-    if (profile != nullptr) {
-      for (const auto& option : profile->options) options[option.key] = option.value;
-    }
-    RunSpec run;
-    size_t rest = n;
-    std::vector<size_t> picks(axes.size());
-    for (size_t a = axes.size(); a-- > 0;) {
-      picks[a] = rest % axes[a].values.size();
-      rest /= axes[a].values.size();
-    }
-    for (size_t a = 0; a < axes.size(); ++a) {
-      const auto& value = axes[a].values[picks[a]].value;
-      run.axes.emplace_back(axes[a].key, value);
-      if (axes[a].arms.empty()) {
-        options[axes[a].key] = value;
-      } else {
-        for (const auto& option : axes[a].arms[picks[a]]) options[option.key] = option.value;
-      }
-    }
-    for (const auto& override_entry : e.overrides) {
-      const bool matches =
-          std::all_of(override_entry.when.begin(), override_entry.when.end(), [&](const auto& w) {
-            auto it = options.find(w.first);
-            return it != options.end() && same_option_value(w.first, it->second, w.second);
-          });
-      if (matches) {
-        for (const auto& option : override_entry.set) options[option.key] = option.value;
-      }
-    }
-    if (!e.targets.empty()) options["target"] = join(e.targets, ";");
-    if (e.tune && choice != nullptr) {
-      if (auto chosen = choice->find(configuration_key(run)); chosen != choice->end())
-        options[e.tune->option] = chosen->second;
-    }
-    finish_run(e, run, options, grid_line);
-    runs.push_back(std::move(run));
-  }
-  return runs;
-}
-
-std::vector<std::string> train_arguments(const RunSpec& run) {
-  std::vector<std::string> arguments;
-  for (const auto& [key, value] : run.options) {
-    if (key == "target") {
-      // Several targets travel as one ';'-joined value; each becomes its own --target.
-      for (const auto& target : split(value, ';')) arguments.push_back("--target=" + target);
-      continue;
-    }
-    arguments.push_back(fmt::format("{}={}", dashed(key), value));
-  }
-  return arguments;
 }
 
 }  // namespace actlab

@@ -1,7 +1,9 @@
 #pragma once
 
-// Pieces of experiment-file reading shared by experiment.cpp (options, grids, profiles) and
-// verdict_spec.cpp ([[verdict]] tables) and tuning.cpp; not for use outside the harness.
+// Pieces of experiment-file reading shared by the files that read one (experiment.cpp: tables,
+// options, grids, profiles, [tune]; experiment_options.cpp: the bridge to `actlab train`;
+// experiment_checks.cpp: checks across tables; experiment_grid.cpp: runs and their ids;
+// verdict_spec.cpp: [[verdict]] tables; tuning.cpp); not for use outside the harness.
 
 #include <toml++/toml.h>
 
@@ -39,6 +41,33 @@ std::map<std::string, std::set<std::string>> values_taken(const Experiment& e);
 void finish_run(const Experiment& e, RunSpec& run,
                 const std::map<std::string, std::string>& options, int line,
                 const std::string& prefix = "");
+
+// Parses `arguments` into a fresh TrainConfig with the real `actlab train` options and, with
+// `resolve_all`, resolves it: exactly what the child process will do, minus loading data.
+void check_train_arguments(const std::vector<std::string>& arguments, bool resolve_all = true);
+
+// One option on its own: its type, and names that registries must know. Whether options fit
+// together (a depth for a fixed-depth model) is checked per run in expand().
+void check_single_option(const std::string& key, const std::string& value);
+
+// Every `actlab train` option, with underscores, but those `actlab run` sets itself.
+std::vector<std::string> known_options();
+
+// Whether `actlab run` sets the option itself (out, overwrite, device, threads): a file may not.
+bool is_reserved_option(const std::string& key);
+
+// A grid whose axis lists a value twice would launch the same run twice at once.
+void check_distinct_values(const Experiment& e, const Axis& axis, const std::string& table);
+
+// Every `when` of an override must name an option the sweep sets and a value it can take, so a
+// typo or a spec written differently ("leaky_relu" for "leaky_relu:slope=0.2") cannot silently
+// match nothing.
+void check_overrides(const Experiment& e);
+
+// With [tune] neighbours = true, "next to the choice" is the list's order: numbers must run one
+// way (text values, e.g. activation specs, keep the order they are written in).
+void check_ordered(const Experiment& e, const std::vector<OptionValue>& values, int line,
+                   const std::string& table);
 
 // One [[verdict]] table (verdict_spec.cpp).
 VerdictSpec read_verdict(const Experiment& e, const toml::node& node);

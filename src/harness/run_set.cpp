@@ -16,11 +16,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string reason_for_status(const std::string& status) {
-  if (status == "running") return "killed or still running";
-  if (status == "interrupted") return "interrupted";
-  if (status.empty()) return "no summary (failed to start)";
-  return "status " + status;
+std::string reason_for_status(const RunResult& run) {
+  const auto status = run.status();
+  if (status == RunStatus::running) return "killed or still running";
+  if (status == RunStatus::interrupted) return "interrupted";
+  const auto word = run.summary.find("status");
+  if (word == run.summary.end() || !word->is_string() || word->get<std::string>().empty())
+    return "no summary (failed to start)";
+  return "status " + word->get<std::string>();  // a word no actlab writes
 }
 
 }  // namespace
@@ -29,10 +32,6 @@ std::string run_profile(const RunResult& run) {
   if (run.run.contains("profile") && run.run["profile"].is_string())
     return run.run["profile"].get<std::string>();
   return run.run.value("quick", false) ? "quick" : "";
-}
-
-bool is_final_status(const std::string& status) {
-  return status == "completed" || status == "diverged";
 }
 
 RunSet classify_runs(const fs::path& sweep_dir, std::vector<RunResult> results) {
@@ -65,7 +64,7 @@ RunSet classify_runs(const fs::path& sweep_dir, std::vector<RunResult> results) 
     set.grid_note = fmt::format("no run marked stale: {} is missing", file.string());
   }
   for (auto& run : results) {
-    const std::string status = run.summary.value("status", "");
+    const auto status = run.status();
     const bool stale =
         know_grid && run.run.contains("run_id") && !current[run_profile(run)].count(run.id);
     if (!run.damage.empty()) {
@@ -73,12 +72,13 @@ RunSet classify_runs(const fs::path& sweep_dir, std::vector<RunResult> results) 
       set.apart.push_back({std::move(run), reason});
     } else if (stale) {
       set.apart.push_back({std::move(run), "stale (older grid)"});
-    } else if (status == "completed") {
+    } else if (status == RunStatus::completed) {
       set.finished.push_back(std::move(run));
-    } else if (status == "diverged") {
+    } else if (status == RunStatus::diverged) {
       set.diverged.push_back(std::move(run));
     } else {
-      set.apart.push_back({std::move(run), reason_for_status(status)});
+      std::string reason = reason_for_status(run);
+      set.apart.push_back({std::move(run), std::move(reason)});
     }
   }
   return set;

@@ -27,10 +27,6 @@ struct RunSet {
 // for the full profile.
 std::string run_profile(const RunResult& run);
 
-// Whether a run's summary status is an outcome that would only repeat (completed, diverged): no
-// sweep runs it again, and tuning and verdicts may use it.
-bool is_final_status(const std::string& status);
-
 // Classifies `results` of `sweep_dir`. The current grid is the one of SWEEP/experiment.toml (the
 // copy `actlab run` keeps) expanded with each run's profile; without that file (single run
 // folders, `actlab train --out` under runs/) no run counts as stale.

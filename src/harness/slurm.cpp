@@ -1,7 +1,6 @@
 #include "src/harness/slurm.h"
 
 #include <fmt/format.h>
-#include <poll.h>
 #include <pwd.h>
 #include <sched.h>
 #include <sys/wait.h>
@@ -18,6 +17,7 @@
 
 #include "src/core/error.h"
 #include "src/core/files.h"
+#include "src/core/process.h"
 #include "src/harness/results.h"
 #include "src/harness/tuning.h"
 
@@ -27,58 +27,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct CommandOutput {
-  int exit_code = -1;  // 127: the program was not found
-  std::string out, err;
-};
-
-// Runs `argv` (no shell) and captures its stdout and stderr.
-CommandOutput run_command(const std::vector<std::string>& argv) {
-  int out_pipe[2], err_pipe[2];
-  if (::pipe(out_pipe) != 0 || ::pipe(err_pipe) != 0)
-    throw Error("cannot start " + argv[0] + ": pipe failed (too many open files?)");
-  const pid_t pid = ::fork();
-  if (pid < 0) throw Error("cannot start " + argv[0] + ": fork failed (too many processes?)");
-  if (pid == 0) {
-    ::dup2(out_pipe[1], STDOUT_FILENO);
-    ::dup2(err_pipe[1], STDERR_FILENO);
-    for (int fd : {out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) ::close(fd);
-    std::vector<char*> args;
-    for (const auto& argument : argv) args.push_back(const_cast<char*>(argument.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-  CommandOutput result;
-  // Both pipes at once, so a chatty stderr cannot block the child while we wait on stdout.
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  std::string* sinks[2] = {&result.out, &result.err};
-  int open = 2;
-  while (open > 0) {
-    if (::poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buffer[4096];
-      const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
-      if (n > 0) {
-        sinks[i]->append(buffer, static_cast<size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        ::close(fds[i].fd);
-        fds[i].fd = -1;
-        --open;
-      }
-    }
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
+// Runs `argv` (no shell) and captures its stdout and stderr apart.
+ProcessOutput run_command(const std::vector<std::string>& argv) {
+  return run_process(argv, Streams::separate);
 }
 
 // `text` as one word for bash: 'single-quoted', quotes inside escaped.
@@ -107,7 +58,7 @@ nlohmann::json read_submissions(const fs::path& out) {
 std::string sbatch(const std::vector<std::string>& arguments, const std::string& what) {
   std::vector<std::string> argv = {"sbatch", "--parsable"};
   argv.insert(argv.end(), arguments.begin(), arguments.end());
-  const CommandOutput result = run_command(argv);
+  const ProcessOutput result = run_command(argv);
   if (result.exit_code == 127) {
     throw Error(
         "sbatch not found on PATH: submit from a Slurm login node, or use --emit slurm to write "
@@ -141,7 +92,7 @@ std::map<std::string, QueuedTask> queued_runs(const nlohmann::json& submissions)
   std::map<std::string, QueuedTask> queued;
   if (submissions.empty()) return queued;
   const passwd* user = ::getpwuid(::getuid());
-  const CommandOutput result =
+  const ProcessOutput result =
       run_command({"squeue", "--noheader", "--array", "--format=%i|%T",
                    std::string("--user=") + (user ? user->pw_name : std::to_string(::getuid()))});
   if (result.exit_code != 0) {
@@ -285,7 +236,8 @@ std::vector<std::string> collect_job_options(const std::vector<std::string>& sba
 }
 
 std::string slurm_array_script(const Experiment& experiment, const std::vector<RunSpec>& runs,
-                               const SweepOptions& options, const fs::path& experiment_copy) {
+                               const SweepOptions& options, const fs::path& experiment_copy,
+                               SlurmSubmitter submitter) {
   const fs::path out = fs::absolute(sweep_dir(experiment, options));
   std::string ids;
   for (const auto& run : runs) ids += "  " + shell_quote(run.id) + "\n";
@@ -297,12 +249,24 @@ std::string slurm_array_script(const Experiment& experiment, const std::vector<R
             "  DEVICE=cuda\n"
             "fi\n"
           : "DEVICE=" + shell_quote(options.device) + "\n";
+  const std::string actlab = shell_quote(fs::absolute(options.actlab_binary).string());
+  const std::string how =
+      submitter == SlurmSubmitter::actlab
+          ? "# written and submitted by `actlab run --slurm`. Task i runs the i-th run below, "
+            "alone,\n"
+            "# with the CPUs Slurm gives it (SLURM_CPUS_PER_TASK); the results tables are rebuilt\n"
+            "# once, by the collect job that waits for this array.\n"
+          : fmt::format(
+                "# written by `actlab run --emit slurm`. Task i runs the i-th run below, alone, "
+                "with\n"
+                "# the CPUs Slurm gives it (SLURM_CPUS_PER_TASK).\n"
+                "# Submit: sbatch {}\n"
+                "# When the array has finished: {} collect {}\n",
+                shell_quote((out / "sweep.sbatch").string()), actlab, shell_quote(out.string()));
   return fmt::format(
       "#!/bin/bash\n"
-      "# actlab experiment '{name}'{profile_note}: {count} runs as one Slurm job array, written\n"
-      "# and submitted by `actlab run --slurm`. Task i runs the i-th run below, alone, with the\n"
-      "# CPUs Slurm gives it (SLURM_CPUS_PER_TASK); the results tables are rebuilt once, by the\n"
-      "# collect job that waits for this array.\n"
+      "# actlab experiment '{name}'{profile_note}: {count} runs as one Slurm job array,\n"
+      "{how}"
       "#SBATCH --job-name=actlab-{name}\n"
       "#SBATCH --array=0-{last}\n"
       "#SBATCH --output={slurm}/%A_%a.log\n"
@@ -317,8 +281,7 @@ std::string slurm_array_script(const Experiment& experiment, const std::vector<R
                options.profile.empty() ? "" : fmt::format(" ({} profile)", options.profile)),
       fmt::arg("count", runs.size()), fmt::arg("last", runs.empty() ? 0 : runs.size() - 1),
       fmt::arg("slurm", slurm_folder(out).string()), fmt::arg("ids", ids),
-      fmt::arg("device", device),
-      fmt::arg("actlab", shell_quote(fs::absolute(options.actlab_binary).string())),
+      fmt::arg("device", device), fmt::arg("how", how), fmt::arg("actlab", actlab),
       fmt::arg("file", shell_quote(fs::absolute(experiment_copy).string())),
       fmt::arg("out", shell_quote(out.string())),
       fmt::arg("profile", options.profile.empty() ? "" : " --profile " + options.profile));
@@ -419,13 +382,13 @@ int print_sweep_status(const Experiment& experiment, const SweepOptions& options
   std::string table = fmt::format("{:<10}  {:<12}  {}\n", "state", "slurm task", "run");
   for (const auto& run : runs) {
     const fs::path dir = out / "runs" / run.id;
-    const std::string status = read_json_or_empty(dir / "summary.json").value("status", "");
+    const auto status = read_run_status(dir);
     const auto task = tasks.find(run.id);
     const auto in_queue = queued.find(run.id);
     std::string state, where;
-    if (status == "completed") {
+    if (status == RunStatus::completed) {
       state = "finished";
-    } else if (status == "diverged") {
+    } else if (status == RunStatus::diverged) {
       state = "diverged";
     } else if (in_queue != queued.end()) {
       state = in_queue->second.state;

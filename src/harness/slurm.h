@@ -25,11 +25,17 @@ int submit_sweep_to_slurm(const Experiment& experiment, const SweepOptions& opti
 // Queue states come from squeue when the sweep was submitted to Slurm.
 int print_sweep_status(const Experiment& experiment, const SweepOptions& options);
 
-// The array script of one submission: `runs` in array order, each task running one of them.
-// `experiment_copy` is the experiment file the tasks read (the copy made at submission).
+// Who submits an array script: the user (`actlab run --emit slurm` writes SWEEP/sweep.sbatch) or
+// actlab itself (`actlab run --slurm`, which also submits the collect job).
+enum class SlurmSubmitter { user, actlab };
+
+// The one job-array script: `runs` in array order, each task running one of them with the CPUs
+// (and GPU) Slurm gives it. `experiment_copy` is the experiment file the tasks read (the sweep
+// folder's copy, so that editing the original cannot change a queued array).
 std::string slurm_array_script(const Experiment& experiment, const std::vector<RunSpec>& runs,
                                const SweepOptions& options,
-                               const std::filesystem::path& experiment_copy);
+                               const std::filesystem::path& experiment_copy,
+                               SlurmSubmitter submitter = SlurmSubmitter::actlab);
 
 // The CPUs this process may use: SLURM_CPUS_PER_TASK inside a Slurm job that sets it, else the
 // CPUs of its affinity mask (taskset, cgroups), else every core.

@@ -1,9 +1,7 @@
 #include "src/harness/sweep.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +17,7 @@
 #include "src/core/build_info.h"
 #include "src/core/error.h"
 #include "src/core/files.h"
+#include "src/core/process.h"
 #include "src/harness/results.h"
 #include "src/harness/run_metric.h"
 #include "src/harness/run_set.h"
@@ -26,7 +25,7 @@
 #include "src/harness/sweep_lock.h"
 #include "src/harness/tuning.h"
 #include "src/harness/verdict.h"
-#include "src/harness/verdict_neighbours.h"
+#include "src/harness/verdicts_file.h"
 #include "src/train/checkpoint.h"
 #include "src/train/progress.h"
 #include "src/train/trainer.h"
@@ -36,10 +35,6 @@ namespace actlab {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string run_status(const fs::path& dir) {
-  return read_json_or_empty(dir / "summary.json").value("status", "");
-}
 
 // Whether the unfinished run in `dir` continues from its checkpoint: only one this build wrote
 // (a checkpoint of other code would not continue bit-identically; that run starts over).
@@ -129,23 +124,14 @@ void write_results_or_report(const fs::path& out, std::set<std::string>& reporte
   }
 }
 
-// The commit that made a finished run ("" when its config.json does not say, or says unknown).
-std::string run_commit(const fs::path& dir) {
-  const auto config = read_json_or_empty(dir / "config.json");
-  if (!config.contains("resolved") || !config["resolved"].is_object()) return "";
-  const std::string commit = config["resolved"].value("git_commit", "");
-  return commit == "unknown" ? "" : commit;
-}
-
 // Whether a final run was made by another commit than this binary's (never when either is unknown).
 bool made_by_other_code(const fs::path& dir) {
   const std::string mine = git_commit();
-  const std::string theirs = run_commit(dir);
+  const std::string theirs = read_run_commit(dir);
   return mine != "unknown" && !theirs.empty() && theirs != mine;
 }
 
-// Starts `actlab train` for `run` with its output in dir/log.txt; the child dies with the sweep
-// (PR_SET_PDEATHSIG), so a killed sweep leaves no orphan writing into a run folder.
+// Starts `actlab train` for `run` with its output in dir/log.txt; the child dies with the sweep.
 pid_t launch(const SweepOptions& options, const RunSpec& run, const fs::path& dir, int threads) {
   // Sweeps write TensorBoard files; an experiment's `tensorboard = false` comes later and wins.
   std::vector<std::string> arguments = {options.actlab_binary.string(), "train", "--tensorboard"};
@@ -155,89 +141,20 @@ pid_t launch(const SweepOptions& options, const RunSpec& run, const fs::path& di
   arguments.push_back(resume ? "--resume" : "--overwrite");
   arguments.push_back("--device=" + options.device);
   arguments.push_back(fmt::format("--threads={}", threads));
-  const std::string log = (dir / "log.txt").string();
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) throw Error("cannot start a run: fork failed (too many processes?)");
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(1);
-    // A resumed run's log goes on after the earlier part's, which says why it stopped.
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | (resume ? O_APPEND : O_TRUNC), 0644);
-    if (fd >= 0) {
-      ::dup2(fd, STDOUT_FILENO);
-      ::dup2(fd, STDERR_FILENO);
-      ::close(fd);
-    }
-    std::vector<char*> argv;
-    for (auto& argument : arguments) argv.push_back(argument.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
+  // A resumed run's log goes on after the earlier part's, which says why it stopped.
+  return start_process(arguments, {dir / "log.txt", resume, /*die_with_parent=*/true});
 }
 
 }  // namespace
 
 bool run_is_final(const fs::path& run_dir) {
-  return is_final_status(run_status(run_dir));
-}
-
-std::vector<VerdictResult> write_verdicts(const fs::path& dir) {
-  const Experiment experiment = load_experiment(dir / "experiment.toml");
-  const RunSet runs = classify_runs(dir, load_results(dir));
-  auto verdicts = evaluate_sweep_verdicts(experiment, dir, runs);
-  nlohmann::json json = {{"experiment", experiment.name},
-                         {"finished_runs", runs.finished.size()},
-                         {"diverged_runs", runs.diverged.size()},
-                         {"apart_runs", runs.apart.size()},
-                         {"verdicts", nlohmann::json::array()}};
-  for (const auto& verdict : verdicts) json["verdicts"].push_back(to_json(verdict));
-  write_file_atomic(dir / "verdicts.json", json.dump(2) + "\n");
-  return verdicts;
-}
-
-void print_verdicts(const fs::path& dir) {
-  try {
-    const auto verdicts = write_verdicts(dir);
-    fmt::print("\nVerdicts ({}; `actlab verdict {}`):\n{}", (dir / "verdicts.json").string(),
-               dir.string(), verdict_table(verdicts));
-  } catch (const std::exception& error) {
-    fmt::print("verdicts not computed: {}\n", error.what());  // the runs themselves are kept
-  }
+  return is_final(read_run_status(run_dir));
 }
 
 fs::path sweep_dir(const Experiment& experiment, const SweepOptions& options) {
   if (!options.out.empty()) return options.out;
   return fs::path("runs") /
          (experiment.name + (options.profile.empty() ? "" : "-" + options.profile));
-}
-
-std::string slurm_script(const Experiment& experiment, const std::vector<RunSpec>& runs,
-                         const SweepOptions& options) {
-  const fs::path out = fs::absolute(sweep_dir(experiment, options));
-  std::string ids;
-  for (const auto& run : runs) ids += "  " + run.id + "\n";
-  return fmt::format(
-      "#!/bin/bash\n"
-      "# actlab experiment '{name}': {count} runs as one Slurm job array.\n"
-      "# Submit: sbatch {script}\n"
-      "# When the array has finished: {actlab} collect {out}\n"
-      "#SBATCH --job-name=actlab-{name}\n"
-      "#SBATCH --array=0-{last}\n"
-      "#SBATCH --output={out}/slurm/%A_%a.log\n"
-      "set -euo pipefail\n"
-      "RUN_IDS=(\n{ids})\n"
-      "exec {actlab} run {file}{profile} --out {out} --device {device} --only "
-      "\"${{RUN_IDS[$SLURM_ARRAY_TASK_ID]}}\"\n",
-      fmt::arg("name", experiment.name), fmt::arg("count", runs.size()),
-      fmt::arg("script", (out / "sweep.sbatch").string()),
-      fmt::arg("actlab", fs::absolute(options.actlab_binary).string()),
-      fmt::arg("out", out.string()), fmt::arg("last", runs.empty() ? 0 : runs.size() - 1),
-      fmt::arg("ids", ids), fmt::arg("file", fs::absolute(experiment.file).string()),
-      fmt::arg("profile", options.profile.empty() ? "" : " --profile " + options.profile),
-      fmt::arg("device", options.device));
 }
 
 namespace {
@@ -256,20 +173,20 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
   std::map<std::string, size_t> other_code;  // commit -> finished runs it made
   for (const auto& run : runs) {
     const fs::path dir = out / "runs" / run.id;
-    const std::string status = run_status(dir);
-    const bool stale_code = is_final_status(status) && made_by_other_code(dir);
+    const auto status = read_run_status(dir);
+    const bool stale_code = is_final(status) && made_by_other_code(dir);
     if (options.dry_run) {
       const std::string label =
-          status.empty()
+          !status
               ? "todo"
-              : (is_final_status(status) ? status : (resumable(dir) ? "resume" : "restart"));
-      fmt::print(
-          "{:<11} {}{}\n", label, run.id,
-          stale_code ? fmt::format(" (made by commit {})", short_commit(run_commit(dir))) : "");
+              : (is_final(status) ? to_string(*status) : (resumable(dir) ? "resume" : "restart"));
+      fmt::print("{:<11} {}{}\n", label, run.id,
+                 stale_code
+                     ? fmt::format(" (made by commit {})", short_commit(read_run_commit(dir)))
+                     : "");
     }
-    if (stale_code && !options.rerun_stale_code) ++other_code[run_commit(dir)];
-    if (!is_final_status(status) || (stale_code && options.rerun_stale_code))
-      pending.push_back(&run);
+    if (stale_code && !options.rerun_stale_code) ++other_code[read_run_commit(dir)];
+    if (!is_final(status) || (stale_code && options.rerun_stale_code)) pending.push_back(&run);
   }
   for (const auto& [commit, count] : other_code) {
     fmt::print(
@@ -366,8 +283,7 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
     run_seconds += std::chrono::duration<double>(Clock::now() - started).count();
     const fs::path dir = out / "runs" / run->id;
     const auto summary = read_json_or_empty(dir / "summary.json");
-    const int code =
-        WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+    const int code = wait_status_code(wait_status);
     std::string result;
     if (code == kWriteFailedExitCode) {  // its records say "running" or "interrupted"; it resumes
       result = fmt::format("interrupted: a record could not be written, see {}",
@@ -377,7 +293,7 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
     } else if (summary.contains("status")) {
       result = fmt::format("{}, test_err {:.3f}", summary.value("status", "?"),
                            summary.value("final_test_error", 1.0));
-      if (!is_final_status(summary.value("status", ""))) ++outcome.failed;
+      if (!is_final(parse_run_status(summary.value("status", "")))) ++outcome.failed;
     } else {
       result = fmt::format("failed (exit {}), see {}", code, (dir / "log.txt").string());
       ++outcome.failed;
@@ -460,8 +376,10 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
 
   if (options.emit == "slurm") {
     fs::create_directories(out / "slurm");
-    write_file_atomic(out / "sweep.sbatch", slurm_script(experiment, runs, options));
     write_file_atomic(out / "experiment.toml", read_file(experiment.file));
+    write_file_atomic(out / "sweep.sbatch",
+                      slurm_array_script(experiment, runs, options, out / "experiment.toml",
+                                         SlurmSubmitter::user));
     fmt::print("wrote {} ({} array tasks); submit it with sbatch, then run `actlab collect {}`\n",
                (out / "sweep.sbatch").string(), runs.size(), out.string());
     return 0;

@@ -33,20 +33,11 @@ struct SweepOptions {
 // when stopped.
 int run_sweep(const Experiment& experiment, SweepOptions options);
 
-// Evaluates the verdicts of DIR/experiment.toml over DIR's runs and writes DIR/verdicts.json
-// (atomically); print_verdicts also prints the table and never throws.
-std::vector<VerdictResult> write_verdicts(const std::filesystem::path& dir);
-void print_verdicts(const std::filesystem::path& dir);
-
 // The sweep folder for `experiment` under `options` (applies the default).
 std::filesystem::path sweep_dir(const Experiment& experiment, const SweepOptions& options);
 
 // Whether the run in `run_dir` has a final summary (completed or diverged: outcomes that would
 // repeat), so that no sweep runs it again.
 bool run_is_final(const std::filesystem::path& run_dir);
-
-// An sbatch script with one array task per run, each calling `actlab run FILE --only ID`.
-std::string slurm_script(const Experiment& experiment, const std::vector<RunSpec>& runs,
-                         const SweepOptions& options);
 
 }  // namespace actlab

@@ -125,17 +125,17 @@ TuneChoice choose_tuned_values(const Experiment& experiment, const fs::path& tun
     for (const auto* run : candidates) {
       const std::string value = run->axes.back().second;
       const RunResult result = load_run(tune_dir / "runs" / run->id);
-      const std::string status = result.summary.value("status", "");
-      if (!is_final_status(status)) {
+      const auto status = result.status();
+      if (!is_final(status)) {
         throw Error(
             fmt::format("tuning run {} has not finished ({}): run the sweep again to "
                         "finish tuning",
-                        run->id, status.empty() ? "not started" : status));
+                        run->id, status ? to_string(*status) : "not started"));
       }
       const auto metric = run_metric(result, experiment.tune->metric);
-      if (status == "diverged" || !metric.value || !std::isfinite(*metric.value)) {
+      if (status == RunStatus::diverged || !metric.value || !std::isfinite(*metric.value)) {
         measured[value] =
-            status == "diverged" ? nlohmann::json("diverged") : nlohmann::json(nullptr);
+            status == RunStatus::diverged ? nlohmann::json("diverged") : nlohmann::json(nullptr);
         continue;
       }
       measured[value] = *metric.value;

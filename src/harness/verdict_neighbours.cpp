@@ -26,9 +26,9 @@ struct Reading {
 // As the verdict reads its groups (verdict.cpp): a speed or accuracy metric of a run that did not
 // leave chance says nothing.
 Reading read_value(const Experiment& e, const RunResult& run, const VerdictSpec& spec) {
-  const std::string status = run.summary.value("status", "");
-  if (status == "diverged") return {std::nullopt, false, "diverged"};
-  if (status != "completed") return {std::nullopt, false, "not finished"};
+  const auto status = run.status();
+  if (status == RunStatus::diverged) return {std::nullopt, false, "diverged"};
+  if (status != RunStatus::completed) return {std::nullopt, false, "not finished"};
   if (measures_training(spec.metric) && !spec.expects_untrained) {
     const auto error = run.summary.value("final_train_error", nlohmann::json());
     if (error.is_number() && !(error.get<double>() < e.trained_below)) {

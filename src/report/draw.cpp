@@ -3,47 +3,17 @@
 #include "src/report/draw.h"
 
 #include <fmt/format.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <vector>
 
 #include "src/core/error.h"
+#include "src/core/process.h"
 #include "src/core/spec.h"
 
 namespace actlab {
 
 namespace fs = std::filesystem;
-
-ProcessOutput run_process(const std::vector<std::string>& argv) {
-  int pipe_fds[2];
-  if (::pipe(pipe_fds) != 0) throw Error("cannot start a process: pipe failed");
-  const pid_t pid = ::fork();
-  if (pid < 0) throw Error("cannot start a process: fork failed (too many processes?)");
-  if (pid == 0) {
-    ::dup2(pipe_fds[1], STDOUT_FILENO);
-    ::dup2(pipe_fds[1], STDERR_FILENO);
-    ::close(pipe_fds[0]);
-    ::close(pipe_fds[1]);
-    std::vector<char*> args;
-    for (const auto& argument : argv) args.push_back(const_cast<char*>(argument.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(pipe_fds[1]);
-  ProcessOutput result;
-  char buffer[4096];
-  ssize_t read = 0;
-  while ((read = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0)
-    result.output.append(buffer, read);
-  ::close(pipe_fds[0]);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
 
 std::string find_matplotlib_python() {
   std::vector<std::string> candidates;
@@ -81,7 +51,7 @@ void draw_report(const fs::path& report_dir, bool compact) {
   if (compact) command.push_back("--compact");
   const auto result = run_process(command);
   if (result.exit_code != 0) {
-    std::string last = result.output;
+    std::string last = result.out;
     while (!last.empty() && last.back() == '\n') last.pop_back();
     last = last.substr(last.rfind('\n') == std::string::npos ? 0 : last.rfind('\n') + 1);
     throw Error(fmt::format("drawing the report failed ({} {}): {}", python, draw_script().string(),

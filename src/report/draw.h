@@ -18,11 +18,4 @@ std::filesystem::path draw_script();
 // script's last line when it fails.
 void draw_report(const std::filesystem::path& report_dir, bool compact = false);
 
-// Runs `argv` (no shell), waits, and returns its exit code with stdout and stderr together.
-struct ProcessOutput {
-  int exit_code = -1;
-  std::string output;
-};
-ProcessOutput run_process(const std::vector<std::string>& argv);
-
 }  // namespace actlab

@@ -171,7 +171,7 @@ nlohmann::json group_histograms(const std::vector<std::filesystem::path>& run_di
   std::map<int, std::string> names;
   double low = NAN, high = NAN;
   for (const auto& dir : run_dirs) {
-    const auto records = read_jsonl(dir / "histograms.jsonl");
+    const auto records = load_histograms(dir);
     std::map<int, double> latest_step;
     for (const auto& record : records) {
       int epoch = 0;

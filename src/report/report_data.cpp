@@ -12,7 +12,7 @@
 #include "src/harness/experiment.h"
 #include "src/harness/run_set.h"
 #include "src/harness/verdict.h"
-#include "src/harness/verdict_neighbours.h"
+#include "src/harness/verdicts_file.h"
 #include "src/report/report_parts.h"
 
 namespace actlab {
@@ -226,8 +226,7 @@ nlohmann::json source_json(const fs::path& dir) {
         for (const auto& spec : expand(experiment, profile))
           grid_position.emplace(spec.id, grid_position.size());
       }
-      for (const auto& verdict : evaluate_sweep_verdicts(experiment, dir, set))
-        source["verdicts"].push_back(to_json(verdict));
+      source["verdicts"] = read_verdicts(dir, experiment, set);  // as the verdict engine wrote them
     } catch (const Error& error) {
       source["verdict_error"] = error.what();
     }

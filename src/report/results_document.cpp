@@ -17,7 +17,7 @@
 #include "src/harness/results.h"
 #include "src/harness/run_set.h"
 #include "src/harness/verdict.h"
-#include "src/harness/verdict_neighbours.h"
+#include "src/harness/verdicts_file.h"
 
 namespace actlab {
 
@@ -50,13 +50,28 @@ std::string paragraph(const std::string& text) {
   return out;
 }
 
-std::string group(const std::vector<std::pair<std::string, std::string>>& filter,
-                  const VerdictGroup& values) {
-  return fmt::format("{}: {}", describe_filter(filter), group_text(values));
+// A verdict as verdicts.json holds it (verdicts_file.h), in the words `actlab verdict` prints.
+std::string text_of(const nlohmann::json& verdict, const char* field) {
+  const auto value = verdict.value(field, nlohmann::json());
+  return value.is_string() ? value.get<std::string>() : "";
 }
 
-std::string says_text(const VerdictResult& v) {
-  return v.spec.says + (v.scope.empty() ? "" : " [" + v.scope + "]");
+std::string shown(const nlohmann::json& verdict, const char* field) {
+  return text_of(verdict.value("shown", nlohmann::json::object()), field);
+}
+
+// "activation=tanh: seeds 0 1 2: ..." (the group's filter, then its values).
+std::string group(const nlohmann::json& verdict, const char* side) {
+  std::vector<std::pair<std::string, std::string>> filter;
+  const nlohmann::json filter_json = verdict.value(side, nlohmann::json::object());
+  for (const auto& [key, value] : filter_json.items())
+    filter.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
+  return fmt::format("{}: {}", describe_filter(filter), shown(verdict, side));
+}
+
+std::string says_text(const nlohmann::json& v) {
+  const std::string scope = text_of(v, "scope");
+  return text_of(v, "says") + (scope.empty() ? "" : " [" + scope + "]");
 }
 
 // The distinct values of one resolved field over runs, sorted, each passed through `shown`
@@ -94,7 +109,7 @@ std::string tuned_choices(const fs::path& dir) {
 
 struct VerdictBlock {
   std::string experiment;
-  std::vector<VerdictResult> verdicts;
+  nlohmann::json verdicts;  // DIR/verdicts.json's list
   std::string text;
 };
 
@@ -108,7 +123,7 @@ VerdictBlock verdict_block(const fs::path& base_dir, const std::string& dir_text
   }
   const Experiment experiment = load_experiment(dir / "experiment.toml");
   const RunSet runs = classify_runs(dir, load_results(dir));
-  VerdictBlock block{experiment.name, evaluate_sweep_verdicts(experiment, dir, runs), ""};
+  VerdictBlock block{experiment.name, read_verdicts(dir, experiment, runs), ""};
 
   std::string& out = block.text;
   out += fmt::format("**Claim.** {}\n\n*Source:* {}\n\n", paragraph(experiment.claim),
@@ -119,14 +134,14 @@ VerdictBlock verdict_block(const fs::path& base_dir, const std::string& dir_text
   out += "|---|---|---|---|---|---|---|---|\n";
   std::string notes;
   for (const auto& v : block.verdicts) {
-    out +=
-        fmt::format("| **{}** | {} | {} | {} | {} | {} | {} | {} |\n", v.outcome,
-                    cell(says_text(v)), cell(group(v.spec.a, v.a)), cell(group(v.spec.b, v.b)),
-                    cell(effect_text(v)), cell(p_text(v)), cell(v.test), cell(expectation(v.spec)));
-    if (!v.note.empty()) notes += fmt::format("- *{}*: {}\n", says_text(v), v.note);
-    if (!v.neighbours.empty())
-      notes +=
-          fmt::format("- *{}*, at the neighbouring rates: {}\n", says_text(v), neighbours_text(v));
+    out += fmt::format("| **{}** | {} | {} | {} | {} | {} | {} | {} |\n", text_of(v, "outcome"),
+                       cell(says_text(v)), cell(group(v, "a")), cell(group(v, "b")),
+                       cell(shown(v, "effect")), cell(shown(v, "p")), cell(text_of(v, "test")),
+                       cell(text_of(v, "expect")));
+    const std::string note = text_of(v, "note"), neighbours = shown(v, "neighbours");
+    if (!note.empty()) notes += fmt::format("- *{}*: {}\n", says_text(v), note);
+    if (!neighbours.empty())
+      notes += fmt::format("- *{}*, at the neighbouring rates: {}\n", says_text(v), neighbours);
   }
   if (!notes.empty()) out += "\n" + notes;
 
@@ -178,8 +193,8 @@ std::string summary_block(const std::vector<VerdictBlock>& blocks) {
   for (const auto& block : blocks) {
     for (const auto& v : block.verdicts) {
       out += fmt::format("| `{}` | {} | {} | **{}** | {} | {} |\n", block.experiment,
-                         cell(says_text(v)), cell(expectation(v.spec)), v.outcome,
-                         cell(effect_text(v)), cell(p_text(v)));
+                         cell(says_text(v)), cell(text_of(v, "expect")), text_of(v, "outcome"),
+                         cell(shown(v, "effect")), cell(shown(v, "p")));
     }
   }
   return out;

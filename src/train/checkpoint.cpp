@@ -269,7 +269,7 @@ void restore_progress(const nlohmann::json& meta, const TensorReader& tensor,
   state.images_seen = meta.at("images_seen").get<int64_t>();
   state.seconds_before = meta.at("seconds").get<double>();
   state.summary = summary_from_json(meta.at("summary"));
-  state.summary.status = "running";  // an interrupted run saved "interrupted"
+  state.summary.status = RunStatus::running;  // an interrupted run saved "interrupted"
   state.summary.message.clear();
   state.progress = EpochProgress{};
   if (!state.in_epoch) return;

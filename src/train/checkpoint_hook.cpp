@@ -16,12 +16,12 @@ void CheckpointHook::after_step(const TrainingContext& context) {
 }
 
 void CheckpointHook::on_epoch_end(const TrainingContext& context) {
-  if (context.state->summary.status == "running") save(context);
+  if (context.state->summary.status == RunStatus::running) save(context);
 }
 
 void CheckpointHook::after_finish(const TrainingContext& context, const RunSummary& summary) {
   if (summary.write_failed) return;  // the last good checkpoint stays; this moment may be torn
-  if (summary.status == "interrupted") {
+  if (summary.status == RunStatus::interrupted) {
     save(context);
   } else {
     remove_checkpoint(dir_);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "models/network.h"
+#include "src/records/run_status.h"
 #include "src/train/config.h"
 
 namespace actlab {
@@ -38,7 +39,7 @@ struct EpochMetrics {
 
 // How a run ended.
 struct RunSummary {
-  std::string status = "running";  // completed | diverged | interrupted
+  RunStatus status = RunStatus::running;
   std::string message;
   std::optional<int64_t> diverged_step;
   int epochs_completed = 0;

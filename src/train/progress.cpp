@@ -97,8 +97,8 @@ void ProgressPrinter::on_evaluation(const TrainingContext& context, const EpochM
 void ProgressPrinter::on_finish(const TrainingContext&, const RunSummary& summary) {
   clear_live_line();
   fmt::print(stream_, "{}: best test error {:.4f} (epoch {}), final {:.4f}, {} steps in {}\n",
-             summary.status, summary.best_test_error, summary.best_epoch, summary.final_test_error,
-             summary.steps, format_duration(summary.total_seconds));
+             to_string(summary.status), summary.best_test_error, summary.best_epoch,
+             summary.final_test_error, summary.steps, format_duration(summary.total_seconds));
   std::fflush(stream_);
 }
 

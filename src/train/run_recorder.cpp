@@ -63,7 +63,7 @@ EpochMetrics epoch_metrics_from_json(const nlohmann::json& j) {
 }
 
 nlohmann::json to_json(const RunSummary& s) {
-  return {{"status", s.status},
+  return {{"status", to_string(s.status)},
           {"message", s.message},
           {"diverged_step",
            s.diverged_step ? nlohmann::json(*s.diverged_step) : nlohmann::json(nullptr)},
@@ -83,7 +83,10 @@ nlohmann::json to_json(const RunSummary& s) {
 
 RunSummary summary_from_json(const nlohmann::json& j) {
   RunSummary s;
-  s.status = j.at("status").get<std::string>();
+  const std::string status = j.at("status").get<std::string>();
+  const auto parsed = parse_run_status(status);
+  if (!parsed) throw Error(fmt::format("a run summary says status '{}', not a run status", status));
+  s.status = *parsed;
   s.message = j.at("message").get<std::string>();
   if (!j.at("diverged_step").is_null()) s.diverged_step = j.at("diverged_step").get<int64_t>();
   s.epochs_completed = j.at("epochs_completed").get<int>();

@@ -90,8 +90,9 @@ class TrainingLoop {
       fail_to_write(error);
     }
     RunSummary& summary = state_.summary;
-    if (summary.status == "running") summary.status = "completed";
-    if (summary.status != "completed") summary.stop_reason.clear();  // diverged at that evaluation
+    if (summary.status == RunStatus::running) summary.status = RunStatus::completed;
+    if (summary.status != RunStatus::completed)
+      summary.stop_reason.clear();  // diverged at that evaluation
     summary.steps = state_.step;
     summary.total_seconds = seconds();
     // Only hooks that started (and, resuming, got their state back) finish: the others hold
@@ -114,7 +115,7 @@ class TrainingLoop {
   void fail_to_write(const WriteError& error) {
     RunSummary& summary = state_.summary;
     if (summary.write_failed) return;
-    summary.status = "interrupted";
+    summary.status = RunStatus::interrupted;
     summary.message = error.what();
     summary.write_failed = true;
   }
@@ -145,13 +146,14 @@ class TrainingLoop {
       initial.lr = learning_rate_at(config_, 0);
       record_evaluation(initial);
     }
-    while (state_.summary.status == "running" && !stopping()) {  // epoch 0 may meet --stop-when
+    while (state_.summary.status == RunStatus::running &&
+           !stopping()) {  // epoch 0 may meet --stop-when
       if (!state_.in_epoch) {
         if (state_.epoch >= config_.epochs) break;
         begin_epoch();
       }
       train_rest_of_epoch();
-      if (state_.summary.status != "running" || stopping()) break;
+      if (state_.summary.status != RunStatus::running || stopping()) break;
       end_epoch();
       for (auto* hook : hooks_) hook->on_epoch_end(context_);
       if (stopping()) break;
@@ -237,7 +239,7 @@ class TrainingLoop {
     while (progress.batches < context_.steps_per_epoch) {
       if (stop_requested()) {
         if (!settle_device_state()) return;
-        state_.summary.status = "interrupted";
+        state_.summary.status = RunStatus::interrupted;
         state_.summary.message =
             fmt::format("interrupted during epoch {} at step {}", state_.epoch, state_.step);
         return;
@@ -321,7 +323,7 @@ class TrainingLoop {
     record_evaluation(metrics);
     summary.epochs_completed = state_.epoch;
     if (!std::isfinite(metrics.test_loss)) {
-      summary.status = "diverged";
+      summary.status = RunStatus::diverged;
       summary.diverged_step = state_.step;
       summary.message =
           fmt::format("test loss became {} after epoch {}: lower --lr or set --clip-norm",
@@ -355,7 +357,7 @@ class TrainingLoop {
   }
 
   void diverge(const NonFiniteLoss& bad) {
-    state_.summary.status = "diverged";
+    state_.summary.status = RunStatus::diverged;
     state_.summary.diverged_step = bad.step;
     state_.summary.message =
         fmt::format("loss became {} at step {} (epoch {}): lower --lr or set --clip-norm", bad.loss,

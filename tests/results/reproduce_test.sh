@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The committed records reproduce the committed tables and report numbers (issue "Answers"): on
-# a copy of results/standard/ without anything but the records, `actlab collect` rewrites every
-# sweep's results.csv byte for byte, and `actlab report --json-only` over the report's folders
-# gives results/standard/report/report.json again (all but `generated_by`, the commit drawing it).
+# The committed records reproduce the committed tables, verdicts and report numbers (issue
+# "Answers"): on a copy of results/standard/ without anything but the records, `actlab collect`
+# rewrites every sweep's results.csv and `actlab verdict` its verdicts.json byte for byte (what
+# RESULTS.md and the report show is read from verdicts.json), and `actlab report --json-only`
+# over the report's folders gives results/standard/report/report.json again (all but
+# `generated_by`, the commit drawing it).
 # Usage: reproduce_test.sh ACTLAB_BINARY SOURCE_DIR
 set -euo pipefail
 actlab=$1
@@ -26,9 +28,19 @@ for dir in results/standard/*/; do
     diff "$tmp/expected.csv" "$dir/results.csv" | head -5
     exit 1
   fi
+  if [ -f "$dir/verdicts.json" ]; then
+    cp "$dir/verdicts.json" "$tmp/expected.json"
+    "$actlab" verdict "$dir" >/dev/null || true  # exit 1 when a verdict fails; the file is the check
+    if ! cmp -s "$dir/verdicts.json" "$tmp/expected.json"; then
+      echo "FAIL: actlab verdict $dir gives another verdicts.json than the committed one (fix:"
+      echo "  actlab verdict $dir, then actlab results RESULTS.md):"
+      diff "$tmp/expected.json" "$dir/verdicts.json" | head -5
+      exit 1
+    fi
+  fi
   checked=$((checked + 1))
 done
-echo "collect: $checked sweeps give their committed results.csv"
+echo "collect, verdict: $checked sweeps give their committed results.csv and verdicts.json"
 [ "$checked" -gt 0 ] || { echo "FAIL: no sweep folder under results/standard"; exit 1; }
 
 report="$root/results/standard/report/report.json"

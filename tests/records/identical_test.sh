@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Records stay as they are through a refactoring (issue "one records layer"): the fixture sweep
+# tests/records/tiny_sweep/ (made by tests/records/tiny.toml: tuning with neighbours, seeds, full
+# probes, targets, four kinds of verdict) is
+#  1. read again: `actlab collect`, `actlab verdict` and `actlab report --json-only` over its
+#     committed records give its results.csv, verdicts.json and tiny_report.json byte for byte
+#     (wall times and the drawing commit masked);
+#  2. made again: `actlab run tiny.toml` writes the same record files, keys in the same order, the
+#     same strings and integers, floats within a relative 1e-3 (another CPU's kernels round
+#     otherwise; compare_records.py says why), and its tables and verdicts likewise.
+# Usage: identical_test.sh ACTLAB_BINARY SOURCE_DIR [--update]
+#   --update remakes the fixture (only when a record changes on purpose: say so in the commit and
+#   in docs/records.md). Needs CIFAR-10 in SOURCE_DIR/data/cifar-10-batches-bin.
+set -euo pipefail
+actlab=$(realpath "$1")
+root=$(realpath "$2")
+here=$root/tests/records
+compare=(python3 "$here/compare_records.py")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cd "$root"  # where the experiment's default data/ path resolves
+
+# A sweep folder as git keeps it: records only.
+records_only() {
+  find "$1" \( -name 'model.pt' -o -name 'checkpoint.*' -o -name 'events.out.tfevents.*' \
+    -o -name 'results.db' -o -name 'sweep.lock' \) -delete
+}
+
+make_sweep() {  # make_sweep OUT
+  OMP_WAIT_POLICY=PASSIVE "$actlab" run "$here/tiny.toml" --out "$1" --jobs 2 >"$tmp/run.log" 2>&1 || {
+    tail -20 "$tmp/run.log"
+    echo "FAIL: actlab run tests/records/tiny.toml failed (log above)"
+    exit 1
+  }
+  records_only "$1"
+}
+
+report_json() {  # report_json PARENT SWEEP_NAME OUT: run from PARENT so the paths it records match
+  (cd "$1" && "$actlab" report --json-only --out "$3" "$2" >/dev/null)
+}
+
+if [ "${3:-}" = "--update" ]; then
+  rm -rf "$here/tiny_sweep"
+  make_sweep "$here/tiny_sweep"
+  report_json "$here" tiny_sweep "$tmp/report"
+  cp "$tmp/report/report.json" "$here/tiny_report.json"
+  echo "fixture remade: $(find "$here/tiny_sweep" -type f | wc -l) files in tests/records/tiny_sweep"
+  exit 0
+fi
+[ -d "$here/tiny_sweep" ] || { echo "FAIL: no fixture $here/tiny_sweep (make it with --update)"; exit 1; }
+
+# 1. The readers, on the committed records.
+mkdir -p "$tmp/read" "$tmp/expected"
+cp -r "$here/tiny_sweep" "$tmp/read/tiny_sweep"
+cp "$here/tiny_sweep/results.csv" "$here/tiny_sweep/verdicts.json" "$tmp/expected/"
+cp "$here/tiny_report.json" "$tmp/expected/report.json"
+rm "$tmp/read/tiny_sweep/results.csv" "$tmp/read/tiny_sweep/verdicts.json"
+"$actlab" collect "$tmp/read/tiny_sweep" >/dev/null
+"$actlab" verdict "$tmp/read/tiny_sweep" >/dev/null || true  # exit 1 on a failing verdict
+report_json "$tmp/read" tiny_sweep "$tmp/read/report"
+cp "$tmp/read/report/report.json" "$tmp/read/tiny_sweep/report.json"
+"${compare[@]}" exact "$tmp/expected" "$tmp/read/tiny_sweep" results.csv verdicts.json report.json
+
+# 2. The writers: the same sweep made again.
+mkdir -p "$tmp/made"
+make_sweep "$tmp/made/tiny_sweep"
+"${compare[@]}" close "$here/tiny_sweep" "$tmp/made/tiny_sweep"
+report_json "$tmp/made" tiny_sweep "$tmp/made/report"
+mkdir -p "$tmp/made_report" "$tmp/expected_report"
+cp "$tmp/made/report/report.json" "$tmp/made_report/report.json"
+cp "$here/tiny_report.json" "$tmp/expected_report/report.json"
+"${compare[@]}" close "$tmp/expected_report" "$tmp/made_report"
