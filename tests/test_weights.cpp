@@ -236,7 +236,7 @@ TEST_CASE("actlab train leaves model.pt for the run's own model, and probe_image
       "--train-subset 200 --test-subset 100 --probe-images 40 --data '{}'",
       actlab::testing::cifar10_dir().string());
   const auto result = run_actlab(fmt::format("{} --out '{}'", common, (dir / "run").string()));
-  INFO(result.out);
+  INFO(result.output);
   REQUIRE(result.exit_code == 0);
   const auto config = nlohmann::json::parse(read_file(dir / "run" / "config.json"));
   ModelOptions options;
