@@ -14,6 +14,7 @@
 #include "src/harness/experiment.h"
 #include "src/harness/results.h"
 #include "src/harness/run_set.h"
+#include "src/harness/slurm.h"
 #include "src/harness/sweep.h"
 #include "src/harness/tuning.h"
 #include "tests/helpers.h"
