@@ -42,7 +42,7 @@ TEST_CASE("run_process captures stdout and stderr, merged or apart, and the exit
   CHECK(chatty.out == "done\n");
 }
 
-TEST_CASE("a program that is not there exits 127; one killed by a signal gives 128 + N",
+TEST_CASE("a program that is not there exits 127, one killed by a signal gives 128 + N",
           "[unit][process]") {
   CHECK(run_process({"actlab-no-such-program"}).exit_code == 127);
   CHECK(run_process({"/bin/sh", "-c", "kill -9 $$"}).exit_code == 128 + 9);

@@ -11,6 +11,7 @@
 #include "src/core/files.h"
 #include "src/core/process.h"
 #include "src/harness/experiment.h"
+#include "src/harness/verdicts_file.h"
 #include "src/report/draw.h"
 #include "src/report/report_data.h"
 #include "tests/helpers.h"
@@ -185,6 +186,7 @@ std::unique_ptr<HandSweep> make_hand_sweep() {
   for (size_t i = 0; i < 6; ++i)
     write_run(hand->sweep, hand->runs[i], hand->runs[i].id, *records[i]);
   write_run(hand->sweep, hand->runs[0], hand->stale_id, kStale);
+  write_verdicts(hand->sweep);  // what `actlab run` does at its end; the report reads it
   return hand;
 }
 

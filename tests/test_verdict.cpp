@@ -13,6 +13,7 @@
 #include "src/harness/run_set.h"
 #include "src/harness/sweep.h"
 #include "src/harness/verdict.h"
+#include "src/harness/verdicts_file.h"
 #include "src/report/results_document.h"
 #include "tests/helpers.h"
 
@@ -338,6 +339,12 @@ TEST_CASE("RESULTS.md blocks are written from the records and a changed number i
           "[unit][harness][verdict][results]") {
   const TempDir dir = make_sweep({1.0, 1.1, 0.9}, {2.0, 2.1, 1.9});
   const std::string prose = "# Results\n\nWritten by people.\n\n";
+  const std::string block = "<!-- actlab verdicts sweep -->\n<!-- /actlab -->\n";
+  // The blocks show what the verdict engine wrote: without verdicts.json, one line says how.
+  CHECK_THROWS_WITH(
+      regenerate_results_document(block, dir.path()),
+      Catch::Contains("verdicts.json is missing") && Catch::Contains("actlab verdict"));
+  write_verdicts(dir.path() / "sweep");
   const std::string skeleton = prose +
                                "<!-- actlab summary -->\n<!-- /actlab -->\n\n## Speed\n\n"
                                "<!-- actlab verdicts sweep -->\nstale text\n<!-- /actlab -->\n"
