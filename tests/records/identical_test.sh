@@ -19,6 +19,14 @@ compare=(python3 "$here/compare_records.py")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$root"  # where the experiment's default data/ path resolves
+# The fixture records the experiment's default data path (data/cifar-10-batches-bin, relative):
+# $ACTLAB_DATA (which scripts/common.sh exports as an absolute path) would override it in every
+# config.json and results.csv, so the sweep is made here with the default.
+unset ACTLAB_DATA
+[ -f data/cifar-10-batches-bin/test_batch.bin ] || {
+  echo "FAIL: no CIFAR-10 in $root/data/cifar-10-batches-bin (run: actlab data prepare --to it)"
+  exit 1
+}
 
 # A sweep folder as git keeps it: records only.
 records_only() {
