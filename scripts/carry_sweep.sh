@@ -22,11 +22,12 @@ sweep="${1:?usage: carry_sweep.sh [--stop] SWEEP}"
   exit 2
 }
 if $stop; then
-  # The sweep holds SWEEP/sweep.lock open; its pid is the process that runs `actlab run`.
-  pids=$(pgrep -f "actlab run .*--out[= ]$sweep" || true)
+  # The sweep holds SWEEP/sweep.lock open; its pid is the process that runs `actlab run` (or a
+  # pinned build of it, e.g. actlab-1668bba run).
+  pids=$(pgrep -f "actlab[^ ]* run .*--out[= ]$sweep" || true)
   for pid in $pids; do kill -INT "$pid"; done
   for _ in $(seq 120); do
-    pgrep -f "actlab run .*--out[= ]$sweep" >/dev/null || break
+    pgrep -f "actlab[^ ]* run .*--out[= ]$sweep" >/dev/null || break
     sleep 1
   done
 fi

@@ -8,7 +8,9 @@
 #include <fstream>
 #include <thread>
 
+#include "src/core/cpus.h"
 #include "src/core/error.h"
+#include "src/core/process.h"
 #include "src/harness/experiment.h"
 #include "src/harness/slurm.h"
 #include "tests/helpers.h"
@@ -125,4 +127,31 @@ TEST_CASE("actlab run --slurm and --status refuse what they cannot do in one lin
   CHECK(status.exit_code == 0);
   CHECK_THAT(status.output, Catch::Contains("3 todo"));
   CHECK(actlab::testing::count_lines(status.output) == 6);  // title, header, 3 runs, counts
+}
+
+TEST_CASE("actlab run --emit slurm writes the one array script for the user to submit",
+          "[cli][harness]") {
+  TempDir dir;
+  const auto file = write_tiny(dir);
+  const auto out = dir / "sweep dir";  // a space: every path in the script is quoted
+  const auto emitted =
+      run_actlab(fmt::format("run '{}' --out '{}' --emit slurm", file.string(), out.string()));
+  INFO(emitted.output);
+  REQUIRE(emitted.exit_code == 0);
+  CHECK_THAT(emitted.output, Catch::Contains("(3 array tasks)"));
+  const std::string script = actlab::read_file(out / "sweep.sbatch");
+  CHECK_THAT(script, Catch::Contains("written by `actlab run --emit slurm`"));
+  CHECK_THAT(script, Catch::Contains("#SBATCH --array=0-2\n"));
+  for (const auto& run : expand(load_experiment(file)))
+    CHECK_THAT(script, Catch::Contains("\n  '" + run.id + "'\n"));
+  // The tasks read the sweep folder's copy, so that editing the original cannot change them.
+  CHECK_THAT(script, Catch::Contains(" run '" +
+                                     std::filesystem::absolute(out / "experiment.toml").string() +
+                                     "' --out '"));
+  CHECK(actlab::read_file(out / "experiment.toml") == actlab::read_file(file));
+  const auto syntax = run_process({"bash", "-n", (out / "sweep.sbatch").string()});
+  INFO(syntax.out);
+  CHECK(syntax.exit_code == 0);
+  // Nothing ran.
+  CHECK(!std::filesystem::exists(out / "runs"));
 }

@@ -83,6 +83,7 @@ Action add_run_command(CLI::App& app) {
     const Experiment experiment = load_experiment(options->file);
     if (options->slurm) return submit_sweep_to_slurm(experiment, options->sweep, sbatch_options);
     if (options->status) return print_sweep_status(experiment, options->sweep);
+    if (options->sweep.emit == "slurm") return emit_slurm_script(experiment, options->sweep);
     return run_sweep(experiment, options->sweep);
   };
 }

@@ -203,8 +203,11 @@ std::set<std::string> result_columns(const std::vector<std::string>& targets) {
                                    "data_fingerprint"};
   std::vector<ConvergenceTarget> parsed;
   for (const auto& text : targets) parsed.push_back(parse_target(text));
-  // Named, not temporaries: items() refers into the object it iterates.
-  const nlohmann::json config = to_json(TrainConfig{}), summary = to_json(RunSummary{}),
+  // Named, not temporaries: items() refers into the object it iterates (and GCC 12 warns of
+  // maybe-uninitialized vectors inside a temporary TrainConfig).
+  const TrainConfig default_config;
+  const RunSummary default_summary;
+  const nlohmann::json config = to_json(default_config), summary = to_json(default_summary),
                        convergence = convergence_json({}, parsed);
   for (const auto* record : {&config, &summary, &convergence}) {
     for (const auto& [key, value] : record->items()) columns.insert(key);

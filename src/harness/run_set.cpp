@@ -7,7 +7,6 @@
 
 #include "src/core/error.h"
 #include "src/harness/experiment.h"
-#include "src/harness/sweep.h"
 #include "src/harness/tuning.h"
 
 namespace actlab {

@@ -20,6 +20,11 @@ namespace actlab {
 int submit_sweep_to_slurm(const Experiment& experiment, const SweepOptions& options,
                           const std::vector<std::string>& sbatch_options);
 
+// `actlab run FILE --emit slurm`: writes SWEEP/sweep.sbatch (the grid as one job array, for the
+// user to submit) and SWEEP/experiment.toml, the copy its tasks read. Throws Error when the
+// experiment's [tune] stage has not run yet.
+int emit_slurm_script(const Experiment& experiment, const SweepOptions& options);
+
 // `actlab run FILE --status`: one line per run of the grid with its state (finished, diverged,
 // running, pending, failed, todo) and its Slurm task when it was submitted, then the counts.
 // Queue states come from squeue when the sweep was submitted to Slurm.
@@ -37,9 +42,10 @@ std::string slurm_array_script(const Experiment& experiment, const std::vector<R
                                const std::filesystem::path& experiment_copy,
                                SlurmSubmitter submitter = SlurmSubmitter::actlab);
 
-// The CPUs this process may use: SLURM_CPUS_PER_TASK inside a Slurm job that sets it, else the
-// CPUs of its affinity mask (taskset, cgroups), else every core.
-int allocated_cpus();
+// The collect job's script: `actlab collect` (and `actlab verdict` when the experiment has
+// verdicts) on the sweep folder `out`, once the array has ended.
+std::string collect_script(const Experiment& experiment, const SweepOptions& options,
+                           const std::filesystem::path& out);
 
 // The sbatch options that the collect job also gets: the user's, minus GPU requests (--gres,
 // --gpus*, -G), since collecting needs no GPU.

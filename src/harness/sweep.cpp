@@ -15,13 +15,14 @@
 #include <thread>
 
 #include "src/core/build_info.h"
+#include "src/core/cpus.h"
 #include "src/core/error.h"
 #include "src/core/files.h"
 #include "src/core/process.h"
 #include "src/harness/results.h"
 #include "src/harness/run_metric.h"
 #include "src/harness/run_set.h"
-#include "src/harness/slurm.h"
+#include "src/harness/stop_signals.h"
 #include "src/harness/sweep_lock.h"
 #include "src/harness/tuning.h"
 #include "src/harness/verdict.h"
@@ -52,39 +53,6 @@ std::string describe(const RunSpec& run) {
   std::string text;
   for (const auto& [key, value] : run.axes) text += (text.empty() ? "" : " ") + key + "=" + value;
   return text.empty() ? run.id : text;
-}
-
-// The stop signal the sweep received (0: none). The handler is installed without SA_RESTART
-// and the wait loop polls, so a signal is seen within kPollInterval even while every run trains
-// (with std::signal, glibc restarts waitpid and the runs trained on to the end).
-volatile std::sig_atomic_t g_stop_signal = 0;
-volatile std::sig_atomic_t g_stop_signals = 0;  // how many arrived: a second one kills at once
-constexpr auto kPollInterval = std::chrono::milliseconds(100);
-// How long stopped runs get to record themselves as interrupted before they are killed.
-constexpr auto kStopGrace = std::chrono::seconds(10);
-
-extern "C" void on_stop_signal(int number) {
-  if (g_stop_signal == 0) g_stop_signal = number;
-  g_stop_signals = g_stop_signals + 1;
-}
-
-void install_stop_handlers() {
-  g_stop_signal = 0;
-  g_stop_signals = 0;
-  struct sigaction action {};
-  action.sa_handler = on_stop_signal;
-  sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;  // no SA_RESTART
-  for (const int number : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(number, &action, nullptr);
-}
-
-bool stopping() {
-  return g_stop_signal != 0;
-}
-
-// The exit code of a stopped sweep: 128 + the signal, as a shell reports a killed process.
-int stopped_exit_code() {
-  return 128 + static_cast<int>(g_stop_signal);
 }
 
 // Rebuilds DIR's results tables; a failure (a full disk, results.db not writable) is reported in
@@ -142,14 +110,10 @@ pid_t launch(const SweepOptions& options, const RunSpec& run, const fs::path& di
   arguments.push_back("--device=" + options.device);
   arguments.push_back(fmt::format("--threads={}", threads));
   // A resumed run's log goes on after the earlier part's, which says why it stopped.
-  return start_process(arguments, {dir / "log.txt", resume, /*die_with_parent=*/true});
+  return start_process(arguments, {dir / record_file::kLog, resume, /*die_with_parent=*/true});
 }
 
 }  // namespace
-
-bool run_is_final(const fs::path& run_dir) {
-  return is_final(read_run_status(run_dir));
-}
 
 fs::path sweep_dir(const Experiment& experiment, const SweepOptions& options) {
   if (!options.out.empty()) return options.out;
@@ -261,10 +225,10 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
       stop_time = Clock::now();
       forwarded = 1;
       fmt::print(stderr, "actlab: stopping {} running run{} (signal {})\n", running.size(),
-                 running.size() == 1 ? "" : "s", static_cast<int>(g_stop_signal));
+                 running.size() == 1 ? "" : "s", stop_signal());
       for (const auto& [child, _] : running) ::kill(child, SIGTERM);
     }
-    if (forwarded == 1 && (g_stop_signals > 1 || Clock::now() - stop_time > kStopGrace)) {
+    if (forwarded == 1 && (stop_signals_received() > 1 || Clock::now() - stop_time > kStopGrace)) {
       forwarded = 2;
       for (const auto& [child, _] : running) ::kill(child, SIGKILL);
     }
@@ -282,12 +246,12 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
     ++outcome.finished;
     run_seconds += std::chrono::duration<double>(Clock::now() - started).count();
     const fs::path dir = out / "runs" / run->id;
-    const auto summary = read_json_or_empty(dir / "summary.json");
+    const auto summary = read_run_summary(dir);
     const int code = wait_status_code(wait_status);
     std::string result;
     if (code == kWriteFailedExitCode) {  // its records say "running" or "interrupted"; it resumes
       result = fmt::format("interrupted: a record could not be written, see {}",
-                           (dir / "log.txt").string());
+                           (dir / record_file::kLog).string());
       if (write_failure.empty()) write_failure = result;
       ++outcome.failed;
     } else if (summary.contains("status")) {
@@ -295,7 +259,7 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
                            summary.value("final_test_error", 1.0));
       if (!is_final(parse_run_status(summary.value("status", "")))) ++outcome.failed;
     } else {
-      result = fmt::format("failed (exit {}), see {}", code, (dir / "log.txt").string());
+      result = fmt::format("failed (exit {}), see {}", code, (dir / record_file::kLog).string());
       ++outcome.failed;
     }
     const size_t left = pending.size() - next;
@@ -351,7 +315,7 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
   install_stop_handlers();
 
   TuneChoice choice = read_tune_choice(out);
-  if (experiment.tune && options.only.empty() && options.emit.empty()) {
+  if (experiment.tune && options.only.empty()) {
     const auto tuning = tuning_runs(experiment, options.profile);
     const StageOutcome tuned = run_stage(experiment, options, out / "tune", tuning, " (tuning)");
     if (stopping()) return stopped_exit_code();
@@ -368,22 +332,12 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
   if (experiment.tune && choice.empty() && !options.dry_run) {
     throw Error(
         fmt::format("{} has a [tune] stage that has not run yet ({} is missing): run "
-                    "`actlab run {}` without --only/--emit first",
+                    "`actlab run {}` without --only first",
                     experiment.file.string(), (out / "tune" / "choice.json").string(),
                     experiment.file.string()));
   }
   std::vector<RunSpec> runs = expand(experiment, options.profile, &choice);
 
-  if (options.emit == "slurm") {
-    fs::create_directories(out / "slurm");
-    write_file_atomic(out / "experiment.toml", read_file(experiment.file));
-    write_file_atomic(out / "sweep.sbatch",
-                      slurm_array_script(experiment, runs, options, out / "experiment.toml",
-                                         SlurmSubmitter::user));
-    fmt::print("wrote {} ({} array tasks); submit it with sbatch, then run `actlab collect {}`\n",
-               (out / "sweep.sbatch").string(), runs.size(), out.string());
-    return 0;
-  }
   if (!options.only.empty()) {
     auto it = std::find_if(runs.begin(), runs.end(),
                            [&](const RunSpec& r) { return r.id == options.only; });

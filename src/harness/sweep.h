@@ -36,8 +36,4 @@ int run_sweep(const Experiment& experiment, SweepOptions options);
 // The sweep folder for `experiment` under `options` (applies the default).
 std::filesystem::path sweep_dir(const Experiment& experiment, const SweepOptions& options);
 
-// Whether the run in `run_dir` has a final summary (completed or diverged: outcomes that would
-// repeat), so that no sweep runs it again.
-bool run_is_final(const std::filesystem::path& run_dir);
-
 }  // namespace actlab

@@ -8,6 +8,7 @@
 #include "src/core/files.h"
 #include "src/core/random.h"
 #include "src/probes/gradient_norms.h"
+#include "src/records/run_folder.h"
 #include "src/train/device_data.h"
 
 namespace actlab {
@@ -319,10 +320,10 @@ void ProbeHook::flush_per_step_records() {
 
 void ProbeHook::write_files() {
   flush_per_step_records();
-  write_file_atomic(dir_ / "layers.jsonl", layer_lines_);
-  write_file_atomic(dir_ / "gradients.jsonl", gradient_lines_);
+  write_file_atomic(dir_ / record_file::kLayers, layer_lines_);
+  write_file_atomic(dir_ / record_file::kGradients, gradient_lines_);
   if (settings_.level == ProbeLevel::kFull)
-    write_file_atomic(dir_ / "histograms.jsonl", histogram_lines_);
+    write_file_atomic(dir_ / record_file::kHistograms, histogram_lines_);
 }
 
 }  // namespace actlab

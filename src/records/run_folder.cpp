@@ -178,8 +178,24 @@ std::optional<RunStatus> RunResult::status() const {
   return status_of(summary);
 }
 
+bool is_run_folder(const fs::path& dir) {
+  return fs::exists(dir / record_file::kConfig);
+}
+
+bool run_started(const fs::path& run_dir) {
+  return fs::exists(run_dir / record_file::kConfig) || fs::exists(run_dir / record_file::kLog);
+}
+
+nlohmann::json read_run_summary(const fs::path& run_dir) {
+  return read_json_or_empty(run_dir / record_file::kSummary);
+}
+
 std::optional<RunStatus> read_run_status(const fs::path& run_dir) {
-  return status_of(read_json_or_empty(run_dir / record_file::kSummary));
+  return status_of(read_run_summary(run_dir));
+}
+
+bool run_is_final(const fs::path& run_dir) {
+  return is_final(read_run_status(run_dir));
 }
 
 std::string read_run_commit(const fs::path& run_dir) {

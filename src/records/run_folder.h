@@ -23,6 +23,7 @@ inline constexpr const char* kLayers = "layers.jsonl";
 inline constexpr const char* kHistograms = "histograms.jsonl";
 inline constexpr const char* kGradients = "gradients.jsonl";
 inline constexpr const char* kActivationCost = "activation_cost.json";
+inline constexpr const char* kLog = "log.txt";  // the run's output, written by the sweep
 }  // namespace record_file
 
 // What one run folder holds, read back from its files.
@@ -63,6 +64,19 @@ RunResult load_run(const std::filesystem::path& run_dir);
 
 // Every run folder under SWEEP/runs/, in name order. Folders without config.json are skipped.
 std::vector<RunResult> load_results(const std::filesystem::path& sweep_dir);
+
+// Whether DIR is a run folder (it holds config.json), not a sweep folder.
+bool is_run_folder(const std::filesystem::path& dir);
+
+// Whether a run was started in `run_dir` (its config.json or log.txt exists).
+bool run_started(const std::filesystem::path& run_dir);
+
+// A run folder's summary.json (an empty object when missing or half-written).
+nlohmann::json read_run_summary(const std::filesystem::path& run_dir);
+
+// Whether the run in `run_dir` has a final summary (completed or diverged: outcomes that would
+// repeat), so that no sweep runs it again.
+bool run_is_final(const std::filesystem::path& run_dir);
 
 // A run folder's status from its summary.json alone (none: no summary, or not a status).
 std::optional<RunStatus> read_run_status(const std::filesystem::path& run_dir);

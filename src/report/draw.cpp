@@ -33,15 +33,17 @@ std::string find_matplotlib_python() {
 fs::path draw_script() {
   std::error_code error;
   const fs::path binary = fs::read_symlink("/proc/self/exe", error);
+  // Relative to the binary, so that a build folder or an installed prefix (moved or not) finds
+  // its own script; no source path is compiled in.
   const std::vector<fs::path> candidates = {
-      binary.parent_path() / "report" / "draw_report.py",
-      fs::path(ACTLAB_SOURCE_DIR) / "src" / "report" / "draw_report.py"};
+      binary.parent_path() / "report" / "draw_report.py",  // BUILD/actlab, BUILD/report/
+      (binary.parent_path() / ACTLAB_SCRIPTS_FROM_BINARY / "draw_report.py").lexically_normal()};
   for (const auto& candidate : candidates) {
     if (fs::exists(candidate)) return candidate;
   }
   throw Error(
-      fmt::format("the drawing script draw_report.py is in neither {} nor {}: rebuild "
-                  "actlab (the build copies it beside the binary)",
+      fmt::format("the drawing script draw_report.py is in neither {} nor {}: rebuild actlab "
+                  "(the build copies it beside the binary) or reinstall it (cmake --install)",
                   candidates[0].string(), candidates[1].string()));
 }
 

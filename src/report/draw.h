@@ -10,7 +10,7 @@ namespace actlab {
 std::string find_matplotlib_python();
 
 // The drawing script: beside the binary (BUILD/report/draw_report.py, copied at build time), else
-// in the source tree the binary was built from.
+// where `cmake --install` puts it relative to the binary (PREFIX/share/actlab/report/).
 std::filesystem::path draw_script();
 
 // Runs the drawing script on REPORT_DIR/report.json: figures (PNG and SVG; compact: PNG only, in

@@ -186,7 +186,7 @@ nlohmann::json depth_sweep(const nlohmann::json& groups) {
 
 // A sweep folder (runs/*), or a single run folder (config.json in DIR).
 std::pair<std::vector<RunResult>, fs::path> runs_in(const fs::path& dir) {
-  if (fs::exists(dir / "config.json")) return {{load_run(dir)}, dir.parent_path()};
+  if (is_run_folder(dir)) return {{load_run(dir)}, dir.parent_path()};
   return {load_results(dir), dir / "runs"};
 }
 

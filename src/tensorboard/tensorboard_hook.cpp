@@ -7,6 +7,7 @@
 
 #include "src/core/files.h"
 #include "src/probes/probe_hook.h"
+#include "src/records/run_folder.h"
 #include "src/tensorboard/summary.h"
 
 namespace actlab {
@@ -94,7 +95,7 @@ void TensorBoardHook::on_start(const TrainingContext& context) {
   const double wall_time = now_seconds();
   file_ = std::make_unique<tb::EventFileWriter>(dir_, wall_time);
   // config.json as RunRecorder wrote it (resolved fields included); to_json when run alone.
-  const fs::path config_file = dir_ / "config.json";
+  const fs::path config_file = dir_ / record_file::kConfig;
   const std::string config =
       fs::exists(config_file) ? read_file(config_file) : to_json(context.config).dump(2);
   file_->write(tb::summary_event(wall_time, 0, {tb::text_value("config", as_code_block(config))}));

@@ -7,6 +7,7 @@
 
 #include "src/core/compat.h"
 #include "src/core/files.h"
+#include "src/records/run_folder.h"
 #include "src/train/device_data.h"
 
 namespace actlab {
@@ -130,11 +131,11 @@ nlohmann::json measure_activation_cost(NetworkImpl& model, const std::string& ac
 
 void ActivationCostHook::on_start(const TrainingContext& context) {
   // A resumed run keeps its measurement (and draws no random numbers the loop would then miss).
-  if (context.resumed && std::filesystem::exists(dir_ / "activation_cost.json")) return;
+  if (context.resumed && std::filesystem::exists(dir_ / record_file::kActivationCost)) return;
   const int64_t batch_size = std::min(context.config.batch_size, context.train_images.size());
   auto record = measure_activation_cost(*context.model, context.config.model_options.activation,
                                         batch_size, context.device);
-  write_file_atomic(dir_ / "activation_cost.json", record.dump(2) + "\n");
+  write_file_atomic(dir_ / record_file::kActivationCost, record.dump(2) + "\n");
 }
 
 }  // namespace actlab

@@ -7,6 +7,7 @@
 #include "src/core/build_info.h"
 #include "src/core/error.h"
 #include "src/core/files.h"
+#include "src/records/run_folder.h"
 #include "src/train/convergence.h"
 #include "src/train/device_data.h"
 
@@ -107,7 +108,8 @@ RunSummary summary_from_json(const nlohmann::json& j) {
 
 RunRecorder::RunRecorder(fs::path dir, Existing existing) : dir_(std::move(dir)) {
   if (existing == Existing::kContinue) return;
-  const bool has_run = fs::exists(dir_ / "summary.json") || fs::exists(dir_ / "metrics.jsonl");
+  const bool has_run =
+      fs::exists(dir_ / record_file::kSummary) || fs::exists(dir_ / record_file::kMetrics);
   if (has_run && existing == Existing::kRefuse) {
     throw Error(
         fmt::format("'{}' already holds a run: choose another --out, or pass --overwrite to "
@@ -116,9 +118,10 @@ RunRecorder::RunRecorder(fs::path dir, Existing existing) : dir_(std::move(dir))
   }
   std::error_code error;
   // An overwritten run must not leave files of the old one behind (e.g. probes now off).
-  for (const char* name : {"config.json", "metrics.jsonl", "summary.json", "layers.jsonl",
-                           "histograms.jsonl", "gradients.jsonl", "activation_cost.json",
-                           "model.pt", "probe_images.json", "checkpoint.pt", "checkpoint.json"}) {
+  for (const char* name :
+       {record_file::kConfig, record_file::kMetrics, record_file::kSummary, record_file::kLayers,
+        record_file::kHistograms, record_file::kGradients, record_file::kActivationCost, "model.pt",
+        "probe_images.json", "checkpoint.pt", "checkpoint.json"}) {
     fs::remove(dir_ / name, error);
   }
   for (const auto& entry : fs::directory_iterator(dir_, error)) {
@@ -153,18 +156,18 @@ void RunRecorder::on_start(const TrainingContext& context) {
   } catch (const Error& error) {
     config["resolved"]["data"] = {{"fingerprint", nullptr}, {"error", error.what()}};
   }
-  write_file_atomic(dir_ / "config.json", config.dump(2) + "\n");
+  write_file_atomic(dir_ / record_file::kConfig, config.dump(2) + "\n");
   metrics_lines_.clear();
   metrics_.clear();
-  if (!context.resumed) write_file_atomic(dir_ / "metrics.jsonl", "");
+  if (!context.resumed) write_file_atomic(dir_ / record_file::kMetrics, "");
   RunSummary running;
-  write_file_atomic(dir_ / "summary.json", to_json(running).dump(2) + "\n");
+  write_file_atomic(dir_ / record_file::kSummary, to_json(running).dump(2) + "\n");
 }
 
 void RunRecorder::on_evaluation(const TrainingContext&, const EpochMetrics& metrics) {
   metrics_.push_back(metrics);
   metrics_lines_ += to_json(metrics).dump() + "\n";
-  write_file_atomic(dir_ / "metrics.jsonl", metrics_lines_);
+  write_file_atomic(dir_ / record_file::kMetrics, metrics_lines_);
 }
 
 void RunRecorder::save_state(HookState& state) {
@@ -199,7 +202,8 @@ std::string RunRecorder::check_state(const TrainingContext&, const HookState& st
 void RunRecorder::restore_state(const TrainingContext&, const HookState& state) {
   metrics_lines_ = state.values.at("metrics_lines").get<std::string>();
   metrics_ = parse_metrics_lines(metrics_lines_);
-  write_file_atomic(dir_ / "metrics.jsonl", metrics_lines_);  // drops lines after the checkpoint
+  write_file_atomic(dir_ / record_file::kMetrics,
+                    metrics_lines_);  // drops lines after the checkpoint
 }
 
 void RunRecorder::after_finish(const TrainingContext& context, const RunSummary& summary) {
@@ -207,7 +211,7 @@ void RunRecorder::after_finish(const TrainingContext& context, const RunSummary&
   for (const auto& text : context.config.targets) targets.push_back(parse_target(text));
   auto record = to_json(summary);
   record.update(convergence_json(metrics_, targets));
-  write_file_atomic(dir_ / "summary.json", record.dump(2) + "\n");
+  write_file_atomic(dir_ / record_file::kSummary, record.dump(2) + "\n");
 }
 
 }  // namespace actlab

@@ -3,16 +3,13 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
-#include <atomic>
 #include <chrono>
-#include <csignal>
 
 #include "src/core/compat.h"
 #include "src/core/error.h"
 #include "src/core/files.h"
 #include "src/train/checkpoint.h"
 #include "src/train/convergence.h"
-#include "src/train/cuda_settings.h"
 #include "src/train/evaluation.h"
 #include "src/train/evaluation_schedule.h"
 #include "src/train/finite_check.h"
@@ -24,34 +21,10 @@ namespace actlab {
 
 namespace {
 
-std::atomic<bool> g_stop_requested{false};
-
-extern "C" void handle_interrupt(int signal_number) {
-  g_stop_requested = true;
-  std::signal(signal_number, SIG_DFL);
-}
-
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// Process-wide settings a run needs before anything is built: device, threads, seeds.
-torch::Device prepare_process(const TrainConfig& config) {
-  const torch::Device device = resolve_device(config.device);
-  if (config.bf16 && !device.is_cuda()) {
-    throw Error("--bf16 autocast needs a CUDA device: drop --bf16 or use --device cuda");
-  }
-  at::set_num_threads(config.threads);
-  // Set either way: a process that runs several trainings (tests) must not inherit the last one's.
-  if (!at::globalContext().setFlushDenormal(config.flush_denormal) && config.flush_denormal) {
-    throw Error("--flush-denormal is not supported on this CPU (no SSE3): drop it");
-  }
-  apply_cuda_settings(config);
-  torch::manual_seed(config.seed);
-  if (device.is_cuda()) torch::cuda::manual_seed_all(config.seed);
-  return device;
 }
 
 RunState initial_state(const TrainConfig& config, torch::Device device) {
@@ -379,42 +352,6 @@ class TrainingLoop {
 };
 
 }  // namespace
-
-void request_stop() {
-  g_stop_requested = true;
-}
-bool stop_requested() {
-  return g_stop_requested;
-}
-void clear_stop_request() {
-  g_stop_requested = false;
-}
-
-void install_interrupt_handler() {
-  std::signal(SIGINT, handle_interrupt);
-  std::signal(SIGTERM, handle_interrupt);
-}
-
-torch::Device resolve_device(const std::string& name) {
-  if (name == "auto")
-    return torch::cuda::is_available() ? torch::Device(torch::kCUDA) : torch::kCPU;
-  std::optional<torch::Device> device;
-  try {
-    device = torch::Device(name);
-  } catch (const c10::Error&) {
-    throw Error(fmt::format("unknown --device '{}': valid are auto, cpu, cuda, cuda:N", name));
-  }
-  if (device->is_cuda() && !torch::cuda::is_available()) {
-    throw Error(
-        fmt::format("--device {} asked for, but this LibTorch sees no CUDA device: use "
-                    "--device cpu, or build against a CUDA LibTorch (see README, GPU)",
-                    name));
-  }
-  if (!device->is_cuda() && !device->is_cpu()) {
-    throw Error(fmt::format("--device '{}' is not supported: use cpu or cuda", name));
-  }
-  return *device;
-}
 
 RunSummary train(const TrainConfig& config, const std::vector<TrainingHook*>& hooks,
                  const std::optional<std::filesystem::path>& resume_from) {

@@ -159,7 +159,10 @@ def record_files(root):
 def compare_close(expected_dir, actual_dir):
     sweep = re.escape(os.path.basename(os.path.normpath(expected_dir)))
     PLACES[:] = [(re.compile(r"/[^\s\"',]*/" + sweep + r"(?=/|$)"), "<sweep>"),
-                 (re.compile(r"/[^\s\"',]*(?=/data/cifar-10-batches-bin)"), "<checkout>")]
+                 (re.compile(r"/[^\s\"',]*(?=/data/cifar-10-batches-bin)"), "<checkout>"),
+                 # The archive the data was prepared from: where it lay is the machine's fact,
+                 # its sha256 beside it is the record.
+                 (re.compile(r"/[^\s\"',]*/(?=[^/\s\"',]+\.tar\.gz(?=\"|$))"), "<archive>/")]
     expected_files, actual_files = record_files(expected_dir), record_files(actual_dir)
     if expected_files != actual_files:
         missing = sorted(set(expected_files) - set(actual_files))

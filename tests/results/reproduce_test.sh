@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The committed records reproduce the committed tables, verdicts and report numbers (issue
-# "Answers"): on a copy of results/standard/ without anything but the records, `actlab collect`
-# rewrites every sweep's results.csv and `actlab verdict` its verdicts.json byte for byte (what
-# RESULTS.md and the report show is read from verdicts.json), and `actlab report --json-only`
-# over the report's folders gives results/standard/report/report.json again (all but
-# `generated_by`, the commit drawing it).
+# "Answers"): on a copy of results/standard/ and results/full/ without anything but the records,
+# `actlab collect` rewrites every sweep's results.csv and `actlab verdict` its verdicts.json byte
+# for byte (what RESULTS.md and the report show is read from verdicts.json), and `actlab report
+# --json-only` over the report's folders gives results/standard/report/report.json again (all
+# but `generated_by`, the commit drawing it).
 # Usage: reproduce_test.sh ACTLAB_BINARY SOURCE_DIR
 set -euo pipefail
 actlab=$1
@@ -15,10 +15,11 @@ cd "$root"
 [ -d results/standard ] || { echo "no results/standard in $root"; exit 1; }
 # Records only, as a clean clone has them (.gitignore keeps the rest out of the repository).
 tar -c --exclude='model.pt' --exclude='checkpoint.*' --exclude='events.out.tfevents.*' \
-  --exclude='results.db' --exclude='sweep.lock' --exclude='report' results/standard | tar -x -C "$tmp"
+  --exclude='results.db' --exclude='sweep.lock' --exclude='report' results/standard \
+  $( [ -d results/full ] && echo results/full ) | tar -x -C "$tmp"
 cd "$tmp"
 checked=0
-for dir in results/standard/*/; do
+for dir in results/standard/*/ results/full/*/; do
   dir=${dir%/}
   [ -f "$dir/experiment.toml" ] || continue
   cp "$dir/results.csv" "$tmp/expected.csv"
