@@ -361,7 +361,8 @@ TEST_CASE("RESULTS.md blocks are written from the records and a changed number i
                                          "mean 1, SD 0.1, n=3 |"));
   CHECK_THAT(first.text, Catch::Contains("| paired t on log values, 3 pairs by seed |"));
   CHECK_THAT(first.text, Catch::Contains("6 finished runs of the current grid"));
-  CHECK_THAT(first.text, Catch::Contains("actlab run experiments/speed.toml --profile standard"));
+  // The runs' run.json says profile "" (the file's top level): the command names it.
+  CHECK_THAT(first.text, Catch::Contains("actlab run experiments/speed.toml --profile full"));
   CHECK_FALSE(Catch::contains(first.text, "stale text"));
 
   SECTION("regenerating an up-to-date document changes nothing") {

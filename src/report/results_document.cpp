@@ -179,10 +179,12 @@ VerdictBlock verdict_block(const fs::path& base_dir, const std::string& dir_text
       distinct(all, "git_commit", short_commit), distinct(all, "libtorch_version"),
       distinct(all, "device"), distinct(all, "threads"), distinct(all, "train_images"),
       distinct_config(all, "epochs"));
+  // The profile the runs were made with ("" is the file's top level, `--profile full`).
+  const std::string profile = all.empty() ? "standard" : run_profile(all.front());
   out += fmt::format(
-      "Reproduce: `actlab run experiments/{0}.toml --profile standard -j 2 --out {1}` (resumes "
+      "Reproduce: `actlab run experiments/{0}.toml --profile {2} -j 2 --out {1}` (resumes "
       "and skips finished runs), then `actlab verdict {1}`; figures: `actlab report`.\n",
-      experiment.name, dir_text);
+      experiment.name, dir_text, profile.empty() ? "full" : profile);
   return block;
 }
 
