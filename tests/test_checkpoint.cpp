@@ -6,8 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -148,4 +150,60 @@ TEST_CASE("a checkpoint of another configuration is refused, naming the differen
   const auto summary = nlohmann::json::parse(actlab::read_file(dir / "run" / "summary.json"));
   CHECK(summary["status"] == "completed");
   CHECK(summary["epochs_completed"] == 3);
+}
+
+TEST_CASE("channels-last trains as NCHW does up to float rounding, and resumes exactly",
+          "[data][integration][checkpoint]") {
+  if (!actlab::testing::have_cifar10()) FAIL("no CIFAR-10: run scripts/test.sh (it prepares it)");
+  TempDir dir;
+  const std::string channels_last = " --channels-last";
+  REQUIRE(actlab::testing::run_actlab(run_arguments(dir / "nchw")).exit_code == 0);
+  REQUIRE(actlab::testing::run_actlab(run_arguments(dir / "nhwc") + channels_last).exit_code == 0);
+  const auto config = nlohmann::json::parse(actlab::read_file(dir / "nhwc" / "config.json"));
+  CHECK(config["channels_last"] == true);
+
+  // Before training both formats hold the same weights: the probes agree to float rounding. After
+  // two epochs the rounding has moved the weights a little, not the run.
+  const auto near = [](const nlohmann::json& a, const nlohmann::json& b, double relative) {
+    const double x = a.get<double>(), y = b.get<double>();
+    return std::abs(x - y) <= relative * std::max({std::abs(x), std::abs(y), 1e-3});
+  };
+  const auto nchw_layers = actlab::testing::records(dir / "nchw" / "layers.jsonl");
+  const auto nhwc_layers = actlab::testing::records(dir / "nhwc" / "layers.jsonl");
+  REQUIRE(nchw_layers.size() == nhwc_layers.size());
+  int compared = 0;
+  for (size_t i = 0; i < nchw_layers.size(); ++i) {
+    if (nchw_layers[i]["step"] != 0) continue;
+    for (const auto& [field, value] : nchw_layers[i].items()) {
+      if (!value.is_number_float()) continue;
+      INFO(nchw_layers[i]["layer"] << " " << field);
+      CHECK(near(value, nhwc_layers[i][field], 1e-5));
+      ++compared;
+    }
+  }
+  CHECK(compared > 20);
+  const auto nchw_metrics = actlab::testing::records(dir / "nchw" / "metrics.jsonl");
+  const auto nhwc_metrics = actlab::testing::records(dir / "nhwc" / "metrics.jsonl");
+  REQUIRE(nchw_metrics.size() == nhwc_metrics.size());
+  for (size_t i = 0; i < nchw_metrics.size(); ++i) {
+    INFO("evaluation " << i);
+    CHECK(near(nchw_metrics[i]["train_loss"], nhwc_metrics[i]["train_loss"], 1e-2));
+    CHECK(near(nchw_metrics[i]["test_loss"], nhwc_metrics[i]["test_loss"], 1e-2));
+    CHECK(std::abs(nchw_metrics[i]["train_error"].get<double>() -
+                   nhwc_metrics[i]["train_error"].get<double>()) <= 0.05);
+  }
+
+  // Killed after a checkpoint and resumed, a channels-last run writes what it writes unkilled.
+  const fs::path killed = dir / "killed";
+  const pid_t pid = spawn_actlab(run_arguments(killed) + channels_last);
+  const auto deadline = Clock::now() + std::chrono::minutes(3);
+  while (!fs::exists(killed / "checkpoint.json") && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  kill_after(pid, std::chrono::milliseconds(300), /*group=*/false);
+  REQUIRE(actlab::read_checkpoint_info(killed).has_value());
+  const auto resumed =
+      actlab::testing::run_actlab(run_arguments(killed) + channels_last + " --resume");
+  INFO(resumed.output);
+  REQUIRE(resumed.exit_code == 0);
+  require_same_records(dir / "nhwc", killed);
 }

@@ -95,9 +95,10 @@ Action add_train_command(CLI::App& app) {
     if (resolved.measure_activation_cost) hooks.push_back(&cost.emplace(resolved.out_dir));
     std::optional<ProbeHook> probes;
     if (resolved.probe != "off") hooks.push_back(&probes.emplace(resolved.out_dir));
-    std::optional<TensorBoardHook> tensorboard;  // after the hooks whose records it mirrors
+    std::optional<TensorBoardHook> tensorboard;  // after RunRecorder, whose config.json it shows
     if (resolved.tensorboard) {
-      hooks.push_back(&tensorboard.emplace(resolved.out_dir, probes ? &*probes : nullptr));
+      hooks.push_back(&tensorboard.emplace(resolved.out_dir));
+      if (probes) probes->add_sink(&*tensorboard);
     }
     std::optional<CheckpointHook> checkpoints;  // last: it saves the other hooks' state
     if (resolved.checkpoints) {

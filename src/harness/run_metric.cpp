@@ -10,6 +10,7 @@
 #include "src/core/spec.h"
 #include "src/harness/experiment.h"
 #include "src/probes/quantity.h"
+#include "src/records/epoch_end_probe.h"
 #include "src/train/config.h"
 #include "src/train/convergence.h"
 #include "src/train/hooks.h"
@@ -24,29 +25,25 @@ bool is_epoch_time(const std::string& when) {
          std::all_of(when.begin() + 5, when.end(), ::isdigit);
 }
 
-// The evaluation probe records of `when`, one per layer index (the last written wins).
+// The epoch-end probe records of `when`, one per layer index: "init" is the probe before
+// training (step 0), "final" the last epoch's, "epochN" epoch N's.
 std::map<int64_t, const nlohmann::json*> records_at(const RunResult& run, const std::string& when) {
   std::map<int64_t, const nlohmann::json*> records;
-  if (run.layers.empty()) return records;
-  int64_t wanted_step = -1;
-  int wanted_epoch = -1;
+  const auto probes = epoch_end_probes(run.layers);
+  if (probes.empty()) return records;
+  const std::map<int, const nlohmann::json*>* chosen = nullptr;
   if (when == "init") {
-    wanted_step = 0;
+    const auto first = probes.begin();
+    const auto& any = *first->second.begin()->second;
+    if (any.value("step", int64_t{-1}) == 0) chosen = &first->second;
   } else if (when == "final") {
-    for (const auto& record : run.layers)
-      wanted_step = std::max(wanted_step, record.value("step", int64_t{0}));
+    chosen = &probes.rbegin()->second;
   } else if (is_epoch_time(when)) {
-    wanted_epoch = std::stoi(when.substr(5));
-  } else {
-    return records;
+    const auto it = probes.find(std::stoi(when.substr(5)));
+    if (it != probes.end()) chosen = &it->second;
   }
-  for (const auto& record : run.layers) {
-    // K-step probes (trigger "every_steps") share epoch and even step with evaluations; the
-    // named times are evaluations.
-    if (record.value("trigger", "evaluation") != "evaluation") continue;
-    const bool match = wanted_epoch >= 0 ? record.value("epoch", -1) == wanted_epoch
-                                         : record.value("step", int64_t{-1}) == wanted_step;
-    if (match) records[record.value("index", int64_t{0})] = &record;
+  if (chosen) {
+    for (const auto& [index, record] : *chosen) records[index] = record;
   }
   return records;
 }

@@ -221,6 +221,8 @@ void ProbeHook::probe(const TrainingContext& context, int epoch, bool epoch_end)
     }
     write_files();
   }
+  // Outside the probe's timer: each sink times its own writing.
+  for (auto* sink : sinks_) sink->write_probe(context.step, last_records_, last_histograms_);
   if (epoch_end && !last_records_.empty()) {
     int64_t non_finite = 0;
     for (const auto& record : last_records_) non_finite += !record["finite"].get<bool>();

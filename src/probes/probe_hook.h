@@ -7,6 +7,7 @@
 
 #include "src/probes/layer_binding.h"
 #include "src/probes/probe.h"
+#include "src/records/record_sink.h"
 #include "src/train/hooks.h"
 
 namespace actlab {
@@ -37,8 +38,8 @@ class ProbeHook : public TrainingHook {
   int64_t probes_run() const { return probes_run_; }
   double step_seconds() const { return step_seconds_; }
   const std::vector<nlohmann::json>& last_records() const { return last_records_; }
-  // The histograms.jsonl records of the last probe (full level; empty otherwise).
-  const std::vector<nlohmann::json>& last_histograms() const { return last_histograms_; }
+  // Also sends every probe's records to `sink` (TensorBoard) as they are made.
+  void add_sink(RecordSink* sink) { sinks_.push_back(sink); }
 
  private:
   void probe(const TrainingContext& context, int epoch, bool epoch_end);
@@ -78,6 +79,7 @@ class ProbeHook : public TrainingHook {
   std::string layer_lines_, histogram_lines_, gradient_lines_;
   std::vector<nlohmann::json> last_records_;
   std::vector<nlohmann::json> last_histograms_;
+  std::vector<RecordSink*> sinks_;
   double probe_seconds_ = 0;
   double step_seconds_ = 0;
   int64_t probes_run_ = 0;

@@ -5,6 +5,7 @@
 #include "src/activations/activation.h"
 #include "src/core/error.h"
 #include "src/harness/statistics.h"
+#include "src/records/epoch_end_probe.h"
 #include "src/report/report_parts.h"
 
 namespace actlab::report {
@@ -14,14 +15,6 @@ namespace {
 double field_of(const nlohmann::json& record, const std::string& field) {
   const auto it = record.find(field);
   return it != record.end() && it->is_number() ? it->get<double>() : NAN;
-}
-
-// Whole epochs only: a fractional or missing epoch is not an epoch-end probe.
-bool whole_epoch(const nlohmann::json& record, int& epoch) {
-  const double value = field_of(record, "epoch");
-  if (!std::isfinite(value) || value != std::floor(value)) return false;
-  epoch = static_cast<int>(value);
-  return true;
 }
 
 // Epochs present in every map of `per_run`'s union, sorted.
@@ -83,34 +76,9 @@ std::vector<double> values_at(const std::vector<std::map<int, std::map<int, nloh
 }  // namespace
 
 std::map<int, std::map<int, nlohmann::json>> epoch_end_layers(const RunResult& run) {
-  // The epoch-end probe of epoch E runs at the step of E's evaluation (metrics.jsonl); K-step
-  // probes of the same epoch have earlier steps. Without that evaluation, the latest step wins.
-  // An evaluation at a whole position (`position`, else `epoch`) is an epoch's end.
-  std::map<int, double> end_step;
-  for (const auto& record : run.epochs) {
-    const double position = std::isfinite(field_of(record, "position"))
-                                ? field_of(record, "position")
-                                : field_of(record, "epoch");
-    if (std::isfinite(position) && position == std::floor(position) &&
-        std::isfinite(field_of(record, "step")))
-      end_step[static_cast<int>(position)] = field_of(record, "step");
-  }
-  std::map<int, double> latest_step;
-  for (const auto& record : run.layers) {
-    int epoch = 0;
-    if (!whole_epoch(record, epoch)) continue;
-    const double step = field_of(record, "step");
-    auto [it, inserted] = latest_step.emplace(epoch, step);
-    if (!inserted && step > it->second) it->second = step;
-  }
   std::map<int, std::map<int, nlohmann::json>> layers;
-  for (const auto& record : run.layers) {
-    int epoch = 0;
-    if (!whole_epoch(record, epoch) || !std::isfinite(field_of(record, "index"))) continue;
-    const auto known = end_step.find(epoch);
-    const double wanted = known != end_step.end() ? known->second : latest_step[epoch];
-    if (field_of(record, "step") != wanted) continue;
-    layers[epoch][static_cast<int>(field_of(record, "index"))] = record;  // the last one wins
+  for (const auto& [epoch, records] : epoch_end_probes(run.layers)) {
+    for (const auto& [index, record] : records) layers[epoch][index] = *record;
   }
   return layers;
 }
@@ -165,29 +133,22 @@ nlohmann::json group_gradient_flow(const std::vector<const RunResult*>& runs,
 }
 
 nlohmann::json group_histograms(const std::vector<std::filesystem::path>& run_dirs) {
-  // (epoch, index) -> pooled counts; epoch-end probes only (the latest step of each epoch).
+  // (epoch, index) -> pooled counts; epoch-end probes only.
   std::map<std::pair<int, int>, std::vector<double>> counts;
   std::map<std::pair<int, int>, double> outside;
   std::map<int, std::string> names;
   double low = NAN, high = NAN;
   for (const auto& dir : run_dirs) {
     const auto records = load_histograms(dir);
-    std::map<int, double> latest_step;
-    for (const auto& record : records) {
-      int epoch = 0;
-      if (!whole_epoch(record, epoch)) continue;
-      auto [it, inserted] = latest_step.emplace(epoch, field_of(record, "step"));
-      if (!inserted) it->second = std::max(it->second, field_of(record, "step"));
+    std::map<std::pair<int, int>, const nlohmann::json*> chosen;
+    for (const auto& [epoch, probes] : epoch_end_probes(records)) {
+      for (const auto& [index, record] : probes) {
+        if (record->contains("counts") && (*record)["counts"].is_array())
+          chosen[{epoch, index}] = record;
+      }
     }
-    std::map<std::pair<int, int>, nlohmann::json> chosen;
-    for (const auto& record : records) {
-      int epoch = 0;
-      if (!whole_epoch(record, epoch) || field_of(record, "step") != latest_step[epoch] ||
-          !record.contains("counts") || !record["counts"].is_array())
-        continue;
-      chosen[{epoch, static_cast<int>(field_of(record, "index"))}] = record;
-    }
-    for (const auto& [key, record] : chosen) {
+    for (const auto& [key, chosen_record] : chosen) {
+      const auto& record = *chosen_record;
       low = field_of(record, "low");
       high = field_of(record, "high");
       auto& pooled = counts[key];

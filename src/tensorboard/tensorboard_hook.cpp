@@ -6,7 +6,6 @@
 #include <chrono>
 
 #include "src/core/files.h"
-#include "src/probes/probe_hook.h"
 #include "src/records/run_folder.h"
 #include "src/tensorboard/summary.h"
 
@@ -86,8 +85,8 @@ tb::Histogram tensorboard_histogram(const nlohmann::json& histogram, const nlohm
 
 }  // namespace
 
-TensorBoardHook::TensorBoardHook(fs::path dir, const ProbeHook* probes, std::FILE* progress)
-    : dir_(std::move(dir)), probes_(probes), progress_(progress) {}
+TensorBoardHook::TensorBoardHook(fs::path dir, std::FILE* progress)
+    : dir_(std::move(dir)), progress_(progress) {}
 
 void TensorBoardHook::on_start(const TrainingContext& context) {
   if (context.resumed) return;  // restore_state reopens the run's event file
@@ -100,14 +99,6 @@ void TensorBoardHook::on_start(const TrainingContext& context) {
       fs::exists(config_file) ? read_file(config_file) : to_json(context.config).dump(2);
   file_->write(tb::summary_event(wall_time, 0, {tb::text_value("config", as_code_block(config))}));
   file_->flush();
-  probes_written_ = probes_ ? probes_->probes_run() : 0;
-}
-
-void TensorBoardHook::after_step(const TrainingContext&) {
-  if (probes_ && probes_->probes_run() != probes_written_) {
-    ScopedTimer timer(seconds_);
-    write_new_probes();  // a --probe-every-steps probe
-  }
 }
 
 void TensorBoardHook::on_evaluation(const TrainingContext&, const EpochMetrics& metrics) {
@@ -115,14 +106,13 @@ void TensorBoardHook::on_evaluation(const TrainingContext&, const EpochMetrics& 
   std::vector<std::string> values;
   add_scalars(values, to_json(metrics), "metrics/", "", /*keep_positions=*/true);
   file_->write(tb::summary_event(now_seconds(), metrics.step, values));
-  if (probes_ && probes_->probes_run() != probes_written_) write_new_probes();
   file_->flush();  // a killed run keeps every evaluation written so far
 }
 
-void TensorBoardHook::write_new_probes() {
-  probes_written_ = probes_->probes_run();
-  const auto& records = probes_->last_records();
-  if (records.empty()) return;
+void TensorBoardHook::write_probe(int64_t step, const std::vector<nlohmann::json>& records,
+                                  const std::vector<nlohmann::json>& histograms) {
+  if (!file_ || records.empty()) return;
+  ScopedTimer timer(seconds_);
   std::vector<std::string> values;
   for (const auto& record : records) {
     // fmt::format, not "/" + string: GCC 12 in C++20 mode (LibTorch 2.x's) warns a false
@@ -130,29 +120,26 @@ void TensorBoardHook::write_new_probes() {
     add_scalars(values, record, "", fmt::format("/{}", record["layer"].get<std::string>()),
                 /*keep_positions=*/false);
   }
-  for (const auto& histogram : probes_->last_histograms()) {
+  for (const auto& histogram : histograms) {
     for (const auto& record : records) {
       if (record["layer"] != histogram["layer"]) continue;
       values.push_back(tb::histogram_value("preact_histogram/" + record["layer"].get<std::string>(),
                                            tensorboard_histogram(histogram, record)));
     }
   }
-  file_->write(tb::summary_event(now_seconds(), records.front()["step"].get<int64_t>(), values));
+  file_->write(tb::summary_event(now_seconds(), step, values));
 }
 
 void TensorBoardHook::save_state(HookState& state) {
   file_->flush();  // the checkpoint's byte count must be in the file
-  state.values = {{"file", file_->path().filename().string()},
-                  {"bytes", file_->bytes_written()},
-                  {"probes_written", probes_written_}};
+  state.values = {{"file", file_->path().filename().string()}, {"bytes", file_->bytes_written()}};
 }
 
 std::string TensorBoardHook::check_state(const TrainingContext&, const HookState& state) const {
   const auto& v = state.values;
   const auto file = v.find("file");
   const auto bytes = v.find("bytes");
-  if (file == v.end() || !file->is_string() || bytes == v.end() || !bytes->is_number_integer() ||
-      !v.contains("probes_written") || !v["probes_written"].is_number_integer()) {
+  if (file == v.end() || !file->is_string() || bytes == v.end() || !bytes->is_number_integer()) {
     return "its TensorBoard state lacks a field";
   }
   // A plain name in the run's folder: a checkpoint never points a write anywhere else.
@@ -167,7 +154,6 @@ std::string TensorBoardHook::check_state(const TrainingContext&, const HookState
 void TensorBoardHook::restore_state(const TrainingContext&, const HookState& state) {
   file_ = std::make_unique<tb::EventFileWriter>(dir_ / state.values.at("file").get<std::string>(),
                                                 state.values.at("bytes").get<int64_t>());
-  probes_written_ = state.values.at("probes_written").get<int64_t>();
 }
 
 void TensorBoardHook::on_finish(const TrainingContext&, const RunSummary&) {

@@ -83,11 +83,6 @@ std::optional<CheckpointInfo> read_checkpoint_info(const fs::path& run_dir) {
   }
 }
 
-bool may_differ_on_resume(const std::string& field) {
-  return field == "out_dir" || field == "data_dir" || field == "threads" ||
-         field == "checkpoints" || field == "checkpoint_every_steps";
-}
-
 std::string checkpoint_mismatch(const CheckpointInfo& info, const TrainConfig& config) {
   if (info.git_commit != git_commit() || info.actlab_version != actlab_version()) {
     return fmt::format(

@@ -34,9 +34,6 @@ struct CheckpointInfo {
 };
 std::optional<CheckpointInfo> read_checkpoint_info(const std::filesystem::path& run_dir);
 
-// Configuration fields a resumed run may change: where things are and how many threads run them.
-bool may_differ_on_resume(const std::string& field);
-
 // Why `info` cannot continue a run of `config` with this build, in one line; empty when it can.
 std::string checkpoint_mismatch(const CheckpointInfo& info, const TrainConfig& config);
 

@@ -53,6 +53,9 @@ struct TrainConfig {
   // Flush subnormal floats to zero on the CPU (at::globalContext().setFlushDenormal): tanh and
   // sigmoid nets with tiny weights otherwise run much of their arithmetic on slow subnormals.
   bool flush_denormal = false;
+  // Convolution weights in channels-last (NHWC) memory, so that oneDNN's convolutions (and the
+  // activations between them) run channels-last; the same numbers up to float rounding.
+  bool channels_last = false;
   // cuDNN (CUDA only): time the convolution algorithms per shape and keep the fastest;
   // use deterministic algorithms only. Set for the run by apply_cuda_settings().
   bool cudnn_benchmark = false;
@@ -90,5 +93,9 @@ nlohmann::json to_json(const TrainConfig& config);
 // The inverse of to_json (config.json, a checkpoint's configuration); throws Error naming a
 // missing or mistyped field.
 TrainConfig config_from_json(const nlohmann::json& record);
+
+// Whether a resumed run may change config.json's `field` (where things are and how many threads
+// run them), as its declaration says (src/train/train_option_list.h).
+bool may_differ_on_resume(const std::string& field);
 
 }  // namespace actlab

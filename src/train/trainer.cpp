@@ -27,10 +27,23 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// --channels-last: 4-d weights (the convolutions') in NHWC memory. oneDNN (and cuDNN) then run
+// each convolution channels-last and hand its output on in that layout, so the activations and
+// pools between convolutions follow without touching the inputs.
+void apply_memory_format(torch::nn::Module& model, const TrainConfig& config) {
+  if (!config.channels_last) return;
+  torch::NoGradGuard no_grad;
+  for (auto& parameter : model.parameters()) {
+    if (parameter.dim() == 4)
+      parameter.set_data(parameter.contiguous(torch::MemoryFormat::ChannelsLast));
+  }
+}
+
 RunState initial_state(const TrainConfig& config, torch::Device device) {
   RunState state;
   state.model = build_model(config.model, config.model_options);
   state.model->to(device);
+  apply_memory_format(*state.model, config);
   state.optimizer = make_optimizer(config, state.model->parameters());
   return state;
 }
@@ -101,6 +114,7 @@ class TrainingLoop {
     if (resume_from) {
       checkpoint = open_checkpoint(*resume_from, config_, device_);
       restore_run_state(*checkpoint, context_, state_, hooks_);
+      apply_memory_format(*state_.model, config_);  // a checkpoint's tensors come back as saved
       context_.epoch = state_.epoch;
       context_.step = state_.step;
     }

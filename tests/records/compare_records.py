@@ -10,6 +10,14 @@
                                                       within a relative 1e-3 (the same arithmetic
                                                       on another CPU's kernels rounds otherwise);
                                                       wall times, commits and host names masked.
+  compare_records.py shape EXPECTED_SWEEP ACTUAL_SWEEP  as close for what no training
+                                                      number decides (config.json, run.json, the
+                                                      experiment file); of the other records the
+                                                      same files, keys in the same order, and the
+                                                      tables' columns, values not compared: for a
+                                                      sweep made on another kind of CPU, where
+                                                      rounding moves a run (an image flips, a
+                                                      target is met an evaluation later).
 
 Why two modes: the readers (collect, verdict, report) turn fixed records into tables, verdicts
 and report numbers, deterministically, so their output must not change by one byte. A fresh
@@ -92,6 +100,21 @@ def compare_values(a, b, where):
         raise Mismatch(f"{where}: {a!r} != {b!r}")
 
 
+def compare_shape(a, b, where):
+    if isinstance(a, dict) and isinstance(b, dict):
+        if list(a) != list(b):
+            raise Mismatch(f"{where}: keys {list(a)} != {list(b)}")
+        for k in a:
+            compare_shape(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, list) and isinstance(b, list):
+        for i, (x, y) in enumerate(zip(a, b)):
+            compare_shape(x, y, f"{where}[{i}]")
+
+
+# Records no training number decides: compared in full even in shape mode.
+SETUP_FILES = ("config.json", "run.json", "experiment.toml")
+
+
 def number_or_text(cell):
     try:
         return int(cell)
@@ -156,7 +179,7 @@ def record_files(root):
     return found
 
 
-def compare_close(expected_dir, actual_dir):
+def compare_close(expected_dir, actual_dir, shape_only=False):
     sweep = re.escape(os.path.basename(os.path.normpath(expected_dir)))
     PLACES[:] = [(re.compile(r"/[^\s\"',]*/" + sweep + r"(?=/|$)"), "<sweep>"),
                  (re.compile(r"/[^\s\"',]*(?=/data/cifar-10-batches-bin)"), "<checkout>"),
@@ -169,8 +192,14 @@ def compare_close(expected_dir, actual_dir):
         extra = sorted(set(actual_files) - set(expected_files))
         raise Mismatch(f"other record files: missing {missing[:5]}, new {extra[:5]}")
     for name in expected_files:
-        compare_values(load(os.path.join(expected_dir, name), exact=False),
-                       load(os.path.join(actual_dir, name), exact=False), name)
+        expected = load(os.path.join(expected_dir, name), exact=False)
+        actual = load(os.path.join(actual_dir, name), exact=False)
+        if not shape_only or os.path.basename(name) in SETUP_FILES:
+            compare_values(expected, actual, name)
+        elif name.endswith(".csv"):
+            compare_values(expected[:1], actual[:1], name)  # the header: the same columns
+        else:
+            compare_shape(expected, actual, name)
     return len(expected_files)
 
 
@@ -180,6 +209,9 @@ def main():
         if mode == "exact":
             compare_exact(expected, actual, files)
             print(f"exact: {len(files)} files equal the fixture's byte for byte")
+        elif mode == "shape":
+            count = compare_close(expected, actual, shape_only=True)
+            print(f"shape: {count} record files have the fixture's files, keys and columns")
         else:
             count = compare_close(expected, actual)
             print(f"close: {count} record files equal the fixture's (floats within 1e-3)")

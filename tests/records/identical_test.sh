@@ -7,7 +7,11 @@
 #     (wall times and the drawing commit masked);
 #  2. made again: `actlab run tiny.toml` writes the same record files, keys in the same order, the
 #     same strings and integers, floats within a relative 1e-3 (another CPU's kernels round
-#     otherwise; compare_records.py says why), and its tables and verdicts likewise.
+#     otherwise; compare_records.py says why), and its tables and verdicts likewise. That holds
+#     on the kind of CPU the fixture was made on (fixture_cpu.txt): on another (an AMD EPYC
+#     against an Intel Xeon, say) oneDNN's kernels round so that an image flips and a target is
+#     met an evaluation later, so there only the files, keys and columns are compared and the
+#     test ends as skipped (exit 77), saying so.
 # Usage: identical_test.sh ACTLAB_BINARY SOURCE_DIR [--update]
 #   --update remakes the fixture (only when a record changes on purpose: say so in the commit and
 #   in docs/records.md). Needs CIFAR-10 in SOURCE_DIR/data/cifar-10-batches-bin.
@@ -34,6 +38,13 @@ records_only() {
     -o -name 'results.db' -o -name 'sweep.lock' \) -delete
 }
 
+# The CPU as oneDNN sees it: vendor, model and the instruction sets it picks kernels by.
+cpu_kind() {
+  local flags
+  flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -xE 'avx2|avx512f|avx512_vnni|avx512_bf16|amx_tile' | sort | tr '\n' ' ')
+  printf '%s; %s\n' "$(grep -m1 '^model name' /proc/cpuinfo | sed 's/.*: //')" "${flags% }"
+}
+
 make_sweep() {  # make_sweep OUT
   OMP_WAIT_POLICY=PASSIVE "$actlab" run "$here/tiny.toml" --out "$1" --jobs 2 >"$tmp/run.log" 2>&1 || {
     tail -20 "$tmp/run.log"
@@ -52,6 +63,7 @@ if [ "${3:-}" = "--update" ]; then
   make_sweep "$here/tiny_sweep"
   report_json "$here" tiny_sweep "$tmp/report"
   cp "$tmp/report/report.json" "$here/tiny_report.json"
+  cpu_kind >"$here/fixture_cpu.txt"
   echo "fixture remade: $(find "$here/tiny_sweep" -type f | wc -l) files in tests/records/tiny_sweep"
   exit 0
 fi
@@ -72,9 +84,18 @@ cp "$tmp/read/report/report.json" "$tmp/read/tiny_sweep/report.json"
 # 2. The writers: the same sweep made again.
 mkdir -p "$tmp/made"
 make_sweep "$tmp/made/tiny_sweep"
-"${compare[@]}" close "$here/tiny_sweep" "$tmp/made/tiny_sweep"
+mode=close
+if [ "$(cpu_kind)" != "$(cat "$here/fixture_cpu.txt" 2>/dev/null)" ]; then mode=shape; fi
+"${compare[@]}" $mode "$here/tiny_sweep" "$tmp/made/tiny_sweep"
 report_json "$tmp/made" tiny_sweep "$tmp/made/report"
 mkdir -p "$tmp/made_report" "$tmp/expected_report"
 cp "$tmp/made/report/report.json" "$tmp/made_report/report.json"
 cp "$here/tiny_report.json" "$tmp/expected_report/report.json"
-"${compare[@]}" close "$tmp/expected_report" "$tmp/made_report"
+"${compare[@]}" $mode "$tmp/expected_report" "$tmp/made_report"
+if [ "$mode" = shape ]; then
+  echo "SKIPPED (in part): the re-made sweep's numbers were not compared: the fixture was made on" \
+    "'$(cat "$here/fixture_cpu.txt" 2>/dev/null || echo "an unrecorded CPU")', this is '$(cpu_kind)'" \
+    "(oneDNN rounds per CPU). Checked: the readers byte for byte, the writers' files, keys and" \
+    "columns. To compare numbers here: identical_test.sh ACTLAB SOURCE --update, then git diff."
+  exit 77
+fi

@@ -1,0 +1,22 @@
+#pragma once
+
+// Where the training side sends a run's records besides their own files (docs/records.md): one
+// interface, so that a new output (TensorBoard today) receives each record as it is made
+// instead of asking the hook that made it, and no hook depends on another's order.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+namespace actlab {
+
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  // One probe pass at optimizer step `step`: its layers.jsonl records and, with --probe full,
+  // its histograms.jsonl records (the same layers; none for a non-finite layer).
+  virtual void write_probe(int64_t step, const std::vector<nlohmann::json>& layers,
+                           const std::vector<nlohmann::json>& histograms) = 0;
+};
+
+}  // namespace actlab
