@@ -177,7 +177,12 @@ TEST_CASE("channels-last trains as NCHW does up to float rounding, and resumes e
     for (const auto& [field, value] : nchw_layers[i].items()) {
       if (!value.is_number_float()) continue;
       INFO(nchw_layers[i]["layer"] << " " << field);
-      CHECK(near(value, nhwc_layers[i][field], 1e-5));
+      // A fraction of values past a threshold moves by whole values when rounding moves one
+      // across it: a few of the ~10^5 counted may.
+      const bool fraction = field.find("fraction") != std::string::npos || field == "sparsity";
+      CHECK((near(value, nhwc_layers[i][field], 1e-5) ||
+             (fraction &&
+              std::abs(value.get<double>() - nhwc_layers[i][field].get<double>()) <= 1e-4)));
       ++compared;
     }
   }

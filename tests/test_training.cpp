@@ -306,3 +306,38 @@ TEST_CASE("activation cost: measured on the model's shapes, leaving the model an
         Approx(cost["activation_seconds_per_step"].get<double>() /
                cost["step_forward_backward_seconds"].get<double>()));
 }
+
+TEST_CASE("channels-last training keeps every convolution weight in NHWC memory through training",
+          "[data][integration]") {
+  REQUIRE(actlab::testing::have_cifar10());
+  // Which layout the weights are in, at the start and after each evaluation.
+  struct LayoutLog : TrainingHook {
+    std::vector<bool> all_channels_last;
+    int64_t weights = 0;
+    void check(const TrainingContext& context) {
+      bool all = true;
+      weights = 0;
+      for (const auto& parameter : context.model->parameters()) {
+        if (parameter.dim() != 4) continue;
+        ++weights;
+        all = all && parameter.is_contiguous(torch::MemoryFormat::ChannelsLast) &&
+              !parameter.is_contiguous();
+      }
+      all_channels_last.push_back(all);
+    }
+    void on_start(const TrainingContext& context) override { check(context); }
+    void on_evaluation(const TrainingContext& context, const EpochMetrics&) override {
+      check(context);
+    }
+  };
+  TrainConfig config = small_run(200, 1);
+  LayoutLog nchw;
+  train(config, {&nchw});
+  CHECK(nchw.weights == 3);  // krizhevsky4's three convolutions
+  for (bool all : nchw.all_channels_last) CHECK_FALSE(all);
+  config.channels_last = true;
+  LayoutLog nhwc;
+  train(config, {&nhwc});
+  REQUIRE(nhwc.all_channels_last.size() >= 2);
+  for (bool all : nhwc.all_channels_last) CHECK(all);
+}

@@ -101,12 +101,19 @@ def compare_values(a, b, where):
 
 
 def compare_shape(a, b, where):
-    if isinstance(a, dict) and isinstance(b, dict):
+    # Objects against objects, lists against lists; scalars may differ (a number where the other
+    # CPU's run has null: a target met by one run and not the other). List lengths may differ too:
+    # a run that meets its stop condition an evaluation later writes more lines.
+    if isinstance(a, dict) != isinstance(b, dict) or isinstance(a, list) != isinstance(b, list):
+        raise Mismatch(f"{where}: {type(a).__name__} != {type(b).__name__}")
+    if isinstance(a, dict):
         if list(a) != list(b):
             raise Mismatch(f"{where}: keys {list(a)} != {list(b)}")
         for k in a:
             compare_shape(a[k], b[k], f"{where}.{k}")
-    elif isinstance(a, list) and isinstance(b, list):
+    elif isinstance(a, list):
+        if (len(a) == 0) != (len(b) == 0):
+            raise Mismatch(f"{where}: {len(a)} items != {len(b)}")
         for i, (x, y) in enumerate(zip(a, b)):
             compare_shape(x, y, f"{where}[{i}]")
 

@@ -41,7 +41,7 @@ records_only() {
 # The CPU as oneDNN sees it: vendor, model and the instruction sets it picks kernels by.
 cpu_kind() {
   local flags
-  flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -xE 'avx2|avx512f|avx512_vnni|avx512_bf16|amx_tile' | sort | tr '\n' ' ')
+  flags=$(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -xE 'avx2|avx512f|avx512_vnni|avx512_bf16|amx_tile' | LC_ALL=C sort | tr '\n' ' ')
   printf '%s; %s\n' "$(grep -m1 '^model name' /proc/cpuinfo | sed 's/.*: //')" "${flags% }"
 }
 
