@@ -95,9 +95,10 @@ Action add_train_command(CLI::App& app) {
     if (resolved.measure_activation_cost) hooks.push_back(&cost.emplace(resolved.out_dir));
     std::optional<ProbeHook> probes;
     if (resolved.probe != "off") hooks.push_back(&probes.emplace(resolved.out_dir));
-    std::optional<TensorBoardHook> tensorboard;  // after RunRecorder, whose config.json it shows
+    std::optional<TensorBoardHook> tensorboard;
     if (resolved.tensorboard) {
       hooks.push_back(&tensorboard.emplace(resolved.out_dir));
+      recorder.add_sink(&*tensorboard);
       if (probes) probes->add_sink(&*tensorboard);
     }
     std::optional<CheckpointHook> checkpoints;  // last: it saves the other hooks' state

@@ -6,7 +6,6 @@
 #include <chrono>
 
 #include "src/core/files.h"
-#include "src/records/run_folder.h"
 #include "src/tensorboard/summary.h"
 
 namespace actlab {
@@ -90,15 +89,25 @@ TensorBoardHook::TensorBoardHook(fs::path dir, std::FILE* progress)
 
 void TensorBoardHook::on_start(const TrainingContext& context) {
   if (context.resumed) return;  // restore_state reopens the run's event file
-  ScopedTimer timer(seconds_);
   const double wall_time = now_seconds();
-  file_ = std::make_unique<tb::EventFileWriter>(dir_, wall_time);
-  // config.json as RunRecorder wrote it (resolved fields included); to_json when run alone.
-  const fs::path config_file = dir_ / record_file::kConfig;
-  const std::string config =
-      fs::exists(config_file) ? read_file(config_file) : to_json(context.config).dump(2);
-  file_->write(tb::summary_event(wall_time, 0, {tb::text_value("config", as_code_block(config))}));
+  {
+    ScopedTimer timer(seconds_);
+    file_ = std::make_unique<tb::EventFileWriter>(dir_, wall_time);
+  }
+  if (!pending_config_.empty()) write_config_event(wall_time);
+}
+
+void TensorBoardHook::write_config(const nlohmann::json& config) {
+  pending_config_ = config.dump(2) + "\n";       // config.json's text, byte for byte
+  if (file_) write_config_event(now_seconds());  // else on_start writes it
+}
+
+void TensorBoardHook::write_config_event(double wall_time) {
+  ScopedTimer timer(seconds_);
+  file_->write(
+      tb::summary_event(wall_time, 0, {tb::text_value("config", as_code_block(pending_config_))}));
   file_->flush();
+  pending_config_.clear();
 }
 
 void TensorBoardHook::on_evaluation(const TrainingContext&, const EpochMetrics& metrics) {

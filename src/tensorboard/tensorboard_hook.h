@@ -15,9 +15,9 @@ namespace actlab {
 // Mirrors a run's records into a TensorBoard event file in the run folder: the configuration as
 // text (tag `config`), every metrics.jsonl field as a scalar (`metrics/<field>`), every numeric
 // layers.jsonl quantity (`<quantity>/<layer>`) and, with --probe full, the pre-activation
-// histograms (`preact_histogram/<layer>`). It only re-encodes records: config.json as RunRecorder
-// wrote it (so it comes after RunRecorder), each evaluation, and each probe pass, which the probe
-// hook sends it as a RecordSink. Tags and values: docs/records.md.
+// histograms (`preact_histogram/<layer>`). It only re-encodes records, which it receives as a
+// RecordSink: the configuration from RunRecorder, each probe pass from ProbeHook, and each
+// evaluation as a hook; the order of the hooks does not matter. Tags and values: docs/records.md.
 class TensorBoardHook : public TrainingHook, public RecordSink {
  public:
   explicit TensorBoardHook(std::filesystem::path dir, std::FILE* progress = stdout);
@@ -29,6 +29,7 @@ class TensorBoardHook : public TrainingHook, public RecordSink {
   void save_state(HookState& state) override;
   std::string check_state(const TrainingContext& context, const HookState& state) const override;
   void restore_state(const TrainingContext& context, const HookState& state) override;
+  void write_config(const nlohmann::json& config) override;
   void write_probe(int64_t step, const std::vector<nlohmann::json>& layers,
                    const std::vector<nlohmann::json>& histograms) override;
 
@@ -37,7 +38,10 @@ class TensorBoardHook : public TrainingHook, public RecordSink {
   double seconds() const { return seconds_; }
 
  private:
+  void write_config_event(double wall_time);
+
   std::filesystem::path dir_;
+  std::string pending_config_;  // received before the event file was open
   std::FILE* progress_;
   std::unique_ptr<tensorboard::EventFileWriter> file_;
   double seconds_ = 0;

@@ -157,6 +157,9 @@ void RunRecorder::on_start(const TrainingContext& context) {
     config["resolved"]["data"] = {{"fingerprint", nullptr}, {"error", error.what()}};
   }
   write_file_atomic(dir_ / record_file::kConfig, config.dump(2) + "\n");
+  if (!context.resumed) {
+    for (auto* sink : sinks_) sink->write_config(config);
+  }
   metrics_lines_.clear();
   metrics_.clear();
   if (!context.resumed) write_file_atomic(dir_ / record_file::kMetrics, "");

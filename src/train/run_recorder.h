@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "src/records/record_sink.h"
 #include "src/train/hooks.h"
 
 namespace actlab {
@@ -28,11 +29,14 @@ class RunRecorder : public TrainingHook {
   void restore_state(const TrainingContext& context, const HookState& state) override;
 
   const std::filesystem::path& dir() const { return dir_; }
+  // Also sends a new run's configuration (config.json's record) to `sink` (TensorBoard).
+  void add_sink(RecordSink* sink) { sinks_.push_back(sink); }
 
  private:
   std::filesystem::path dir_;
   std::string metrics_lines_;
   std::vector<EpochMetrics> metrics_;
+  std::vector<RecordSink*> sinks_;
 };
 
 }  // namespace actlab
