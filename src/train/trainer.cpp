@@ -114,7 +114,9 @@ class TrainingLoop {
     if (resume_from) {
       checkpoint = open_checkpoint(*resume_from, config_, device_);
       restore_run_state(*checkpoint, context_, state_, hooks_);
-      apply_memory_format(*state_.model, config_);  // a checkpoint's tensors come back as saved
+      // LibTorch's archive keeps the saved strides, so this changes nothing today; it keeps the
+      // layout should a load ever copy into contiguous tensors.
+      apply_memory_format(*state_.model, config_);
       context_.epoch = state_.epoch;
       context_.step = state_.step;
     }
