@@ -86,6 +86,17 @@ void write_small_batches(const fs::path& dir, int per_file, int test) {
 
 }  // namespace
 
+TEST_CASE("same_digest tells equal digests from any other", "[unit][data]") {
+  const std::string digest = sha256_hex("abc");
+  CHECK(same_digest(digest, sha256_hex("abc")));
+  CHECK_FALSE(same_digest(digest, sha256_hex("abd")));
+  std::string last_differs = digest;
+  last_differs.back() = last_differs.back() == '0' ? '1' : '0';
+  CHECK_FALSE(same_digest(digest, last_differs));
+  CHECK_FALSE(same_digest(digest, std::string_view(digest).substr(0, 63)));  // a cut frame
+  CHECK_FALSE(same_digest(digest, ""));
+}
+
 TEST_CASE("SHA-256 matches the FIPS 180-2 vectors and sha256sum", "[unit][data]") {
   CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");

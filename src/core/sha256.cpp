@@ -1,6 +1,7 @@
 #include "src/core/sha256.h"
 
 #include <fmt/format.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <cstdio>
@@ -47,6 +48,10 @@ std::string sha256_hex(std::string_view data) {
   Sha256 hash;
   hash.update(data);
   return hash.hex_digest();
+}
+
+bool same_digest(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 std::string sha256_file(const std::filesystem::path& file) {

@@ -28,6 +28,13 @@ class Sha256 {
 
 std::string sha256_hex(std::string_view data);
 
+// Whether two digests are equal, compared in constant time by OpenSSL's CRYPTO_memcmp, never by
+// memcmp: libFuzzer intercepts memcmp and hands the expected digest to its mutator, which then
+// forges checkpoint frames whose payload reaches LibTorch's archive reader, and that reader is
+// not memory-safe on crafted input (a SEGV inside libtorch_cpu, found so by CI's fuzz_checkpoint).
+// A digest guards against damage (truncation, flipped bits), not against a forged file.
+bool same_digest(std::string_view a, std::string_view b);
+
 // The file's digest, read in 1 MiB pieces; throws Error naming the file when it cannot be read.
 std::string sha256_file(const std::filesystem::path& file);
 

@@ -135,23 +135,40 @@ Profile read_profile(const Experiment& e, const toml::table& table, const std::s
   return profile;
 }
 
+void read_tune_candidates(const Experiment& e, const toml::table& table, Tune& tune);
+void check_tuned_option_free(const Experiment& e, const Tune& tune);
+
 Tune read_tune(const Experiment& e, const toml::table& table) {
   Tune tune;
   tune.line = line_of(table);
   for (const auto& [key, node] : table) {
     const std::string k(key.str());
-    if (k != "option" && k != "values" && k != "metric" && k != "neighbours" && k != "set") {
+    if (k != "option" && k != "values" && k != "metric" && k != "neighbours" && k != "set" &&
+        k != "only" && k != "from") {
       fail(e, line_of(node),
            fmt::format("unknown key '{}' in [tune]: valid are option, values, metric, "
-                       "neighbours, [tune.set]",
+                       "neighbours, only, from, [tune.set]",
                        k));
     }
   }
-  if (const auto* neighbours = table.get("neighbours")) {
-    if (!neighbours->is_boolean())
-      fail(e, line_of(*neighbours), "[tune] neighbours must be true or false");
-    tune.neighbours = *neighbours->value<bool>();
+  for (auto [key, flag] : {std::pair{"neighbours", &tune.neighbours}, {"only", &tune.only}}) {
+    if (const auto* node = table.get(key)) {
+      if (!node->is_boolean())
+        fail(e, line_of(*node), fmt::format("[tune] {} must be true or false", key));
+      *flag = *node->value<bool>();
+    }
   }
+  if (table.contains("from")) {
+    tune = read_tune_from(e, table, std::move(tune));
+  } else {
+    read_tune_candidates(e, table, tune);
+  }
+  check_tuned_option_free(e, tune);
+  return tune;
+}
+
+// [tune]'s own option, metric, candidates and [tune.set].
+void read_tune_candidates(const Experiment& e, const toml::table& table, Tune& tune) {
   const auto* option = table.get("option");
   const auto* metric = table.get("metric");
   const auto* values = table["values"].as_array();
@@ -167,6 +184,10 @@ Tune read_tune(const Experiment& e, const toml::table& table) {
     tune.values.push_back(read_option(e, tune.option, element, "tune"));
   if (const auto* set = table["set"].as_table()) tune.set = read_options(e, *set, "tune.set");
   if (tune.neighbours) check_ordered(e, tune.values, line_of(*values), "tune");
+}
+
+// The tuned option must be the tuning's alone: no grid axis or override may set it.
+void check_tuned_option_free(const Experiment& e, const Tune& tune) {
   std::vector<const Axis*> axes;
   for (const auto& axis : e.grid) axes.push_back(&axis);
   for (const auto& [name, profile] : e.profiles) {
@@ -192,7 +213,6 @@ Tune read_tune(const Experiment& e, const toml::table& table) {
       }
     }
   }
-  return tune;
 }
 
 // [P.tune] of profile P: `values` and [P.tune.set] for the file's [tune] stage.
@@ -204,6 +224,11 @@ void read_profile_tune(const Experiment& e, const toml::table& table, const std:
          fmt::format("[{}.tune] adjusts a [tune] stage the file does not have: add "
                      "[tune] or remove [{}.tune]",
                      name, name));
+  }
+  if (e.tune->table) {
+    fail(e, line,
+         fmt::format("[{}.tune]: the values come from {} (its [{}.tune]): remove [{}.tune]", name,
+                     e.tune->from.string(), name, name));
   }
   for (const auto& [key, node] : table) {
     const std::string k(key.str());

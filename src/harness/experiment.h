@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -54,6 +55,8 @@ struct Profile {
 // superiority; or "ratio between 0.8 and 1.25": a test of equivalence (two one-sided tests).
 // `per` repeats the verdict for each value of those columns. experiments/README.md says which
 // test each kind of verdict gets.
+struct Experiment;
+
 struct VerdictSpec {
   std::string says;
   std::string metric;
@@ -83,6 +86,14 @@ struct Tune {
   // After the grid, run the first seed of each configuration at the candidates next to the
   // chosen one (how the answer moves with the rate: tuning.h, neighbour_runs).
   bool neighbours = false;
+  // A table of tuned values (experiments/tables/): the tuning runs and their choices, no grid
+  // runs after them (`only = true`).
+  bool only = false;
+  // `from = "tables/tuned_rates.toml"`: this file tunes nothing itself and reads each
+  // configuration's value from that table's sweep (tuned_rates.h); option, values and metric are
+  // the table's. Tuning is the expensive part, so each configuration is tuned once for the suite.
+  std::filesystem::path from;
+  std::shared_ptr<const Experiment> table;
   int line = 0;
 };
 

@@ -28,7 +28,7 @@ std::string dashed(std::string key) {
 
 namespace experiment_reading {
 
-void check_train_arguments(const std::vector<std::string>& arguments, bool resolve_all) {
+TrainConfig parse_train_arguments(const std::vector<std::string>& arguments) {
   TrainConfig config;
   CLI::App app;
   add_train_options(app, config);
@@ -38,6 +38,11 @@ void check_train_arguments(const std::vector<std::string>& arguments, bool resol
   } catch (const CLI::ParseError& error) {
     throw Error(error.what());
   }
+  return config;
+}
+
+void check_train_arguments(const std::vector<std::string>& arguments, bool resolve_all) {
+  const TrainConfig config = parse_train_arguments(arguments);
   if (resolve_all) resolve(config);
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "src/harness/experiment.h"
+#include "src/train/config.h"
 
 namespace actlab::experiment_reading {
 
@@ -42,6 +43,9 @@ void finish_run(const Experiment& e, RunSpec& run,
                 const std::map<std::string, std::string>& options, int line,
                 const std::string& prefix = "");
 
+// `arguments` parsed into a fresh TrainConfig by the real `actlab train` options, unresolved.
+TrainConfig parse_train_arguments(const std::vector<std::string>& arguments);
+
 // Parses `arguments` into a fresh TrainConfig with the real `actlab train` options and, with
 // `resolve_all`, resolves it: exactly what the child process will do, minus loading data.
 void check_train_arguments(const std::vector<std::string>& arguments, bool resolve_all = true);
@@ -68,6 +72,12 @@ void check_overrides(const Experiment& e);
 // way (text values, e.g. activation specs, keep the order they are written in).
 void check_ordered(const Experiment& e, const std::vector<OptionValue>& values, int line,
                    const std::string& table);
+
+// [tune] from = "TABLE" (tuned_rates.cpp): loads the table file (relative to this file), which
+// must be a table of its own (`only = true`, no `from`), and takes its option, metric and
+// candidates; `tune` holds what read_tune already read (neighbours). Only `from` and
+// `neighbours` may stand beside it.
+Tune read_tune_from(const Experiment& e, const toml::table& table, Tune tune);
 
 // One [[verdict]] table (verdict_spec.cpp).
 VerdictSpec read_verdict(const Experiment& e, const toml::node& node);

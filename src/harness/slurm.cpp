@@ -9,6 +9,7 @@
 #include "src/core/files.h"
 #include "src/harness/slurm_client.h"
 #include "src/harness/sweep_lock.h"
+#include "src/harness/tuned_rates.h"
 #include "src/records/run_folder.h"
 
 namespace actlab {
@@ -32,7 +33,7 @@ int emit_slurm_script(const Experiment& experiment, const SweepOptions& options)
   const std::vector<RunSpec> runs = sweep_runs(experiment, options, out, true);
   fs::create_directories(slurm_folder(out));
   const SweepLock lock(out, SweepLock::Mode::exclusive);  // it rewrites experiment.toml
-  write_file_atomic(out / "experiment.toml", read_file(experiment.file));
+  write_experiment_copy(experiment, out / "experiment.toml");
   write_file_atomic(
       out / "sweep.sbatch",
       slurm_array_script(experiment, runs, options, out / "experiment.toml", SlurmSubmitter::user));
@@ -78,8 +79,8 @@ int submit_sweep_to_slurm(const Experiment& experiment, const SweepOptions& opti
   const size_t number = submissions.size() + 1;
   const fs::path copy = slurm / fmt::format("submit-{}.toml", number);
   const fs::path script = slurm / fmt::format("submit-{}.sbatch", number);
-  write_file_atomic(copy, read_file(experiment.file));
-  write_file_atomic(out / "experiment.toml", read_file(experiment.file));
+  write_experiment_copy(experiment, copy);
+  write_experiment_copy(experiment, out / "experiment.toml");
   write_file_atomic(script, slurm_array_script(experiment, todo, options, copy));
   std::vector<std::string> arguments = sbatch_options;
   arguments.push_back(script.string());

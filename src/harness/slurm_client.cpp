@@ -11,6 +11,7 @@
 #include "src/core/error.h"
 #include "src/core/files.h"
 #include "src/core/process.h"
+#include "src/harness/tuned_rates.h"
 #include "src/harness/tuning.h"
 #include "src/records/run_folder.h"
 
@@ -118,7 +119,9 @@ std::map<std::string, std::string> submitted_tasks(const nlohmann::json& submiss
 
 std::vector<RunSpec> sweep_runs(const Experiment& experiment, const SweepOptions& options,
                                 const fs::path& out, bool require_tuning) {
-  const TuneChoice choice = read_tune_choice(out);
+  const TuneChoice choice = experiment.tune && experiment.tune->table
+                                ? choose_from_table(experiment, options.profile, out, false)
+                                : read_tune_choice(out);
   if (experiment.tune && choice.empty() && require_tuning) {
     throw Error(fmt::format(
         "{} has a [tune] stage that has not run yet ({} is missing): run `actlab run {}` "

@@ -24,6 +24,7 @@
 #include "src/harness/run_set.h"
 #include "src/harness/stop_signals.h"
 #include "src/harness/sweep_lock.h"
+#include "src/harness/tuned_rates.h"
 #include "src/harness/tuning.h"
 #include "src/harness/verdict.h"
 #include "src/harness/verdicts_file.h"
@@ -170,7 +171,7 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
   // and to `actlab collect`, so that sibling tasks never rewrite them at once.
   const bool shared_writes = options.only.empty();
   if (shared_writes || !fs::exists(out / "experiment.toml"))
-    write_file_atomic(out / "experiment.toml", read_file(experiment.file));
+    write_experiment_copy(experiment, out / "experiment.toml");
 
   const bool on_cpu =
       options.device == "cpu" || (options.device == "auto" && !torch::cuda::is_available());
@@ -315,7 +316,30 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
   install_stop_handlers();
 
   TuneChoice choice = read_tune_choice(out);
-  if (experiment.tune && options.only.empty()) {
+  if (experiment.tune && experiment.tune->table) {
+    // [tune] from: the table's sweep first (it tunes what it has not, and resumes at once when
+    // it has), then its choices, read afresh (an array task only reads them).
+    if (!options.dry_run && options.only.empty()) {
+      SweepOptions table_options = options;
+      table_options.out = table_sweep_dir(experiment, options.profile, out);
+      const int code = run_sweep(*experiment.tune->table, table_options);
+      if (stopping()) return stopped_exit_code();
+      if (code != 0) return code;
+    }
+    try {
+      choice = choose_from_table(experiment, options.profile, out,
+                                 !options.dry_run && options.only.empty());
+    } catch (const Error& error) {
+      if (!options.dry_run) throw;
+      fmt::print("({}; the runs below show the file's {})\n", error.what(),
+                 experiment.tune->option);
+    }
+    if (options.only.empty() && !options.dry_run) {
+      for (const auto& [key, value] : choice)
+        fmt::print("tuned {}: {} = {} (from {})\n", key, experiment.tune->option, value,
+                   experiment.tune->from.string());
+    }
+  } else if (experiment.tune && options.only.empty()) {
     const auto tuning = tuning_runs(experiment, options.profile);
     const StageOutcome tuned = run_stage(experiment, options, out / "tune", tuning, " (tuning)");
     if (stopping()) return stopped_exit_code();
@@ -328,6 +352,7 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
         fmt::print("warning: {}\n", warning);
     }
     if (tuned.failed > 0 && !options.dry_run) return 1;
+    if (experiment.tune->only) return 0;  // a table: its choices are what it is for
   }
   if (experiment.tune && choice.empty() && !options.dry_run) {
     throw Error(

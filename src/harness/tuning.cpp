@@ -23,6 +23,7 @@ namespace {
 
 // The [tune] candidates of `profile`: its [P.tune] values, else the file's.
 const std::vector<OptionValue>& candidates(const Experiment& e, const std::string& profile) {
+  if (e.tune->table) return candidates(*e.tune->table, profile);  // [tune] from: the table's
   if (auto found = e.profiles.find(profile);
       found != e.profiles.end() && found->second.tune_values) {
     return *found->second.tune_values;
@@ -34,7 +35,7 @@ const std::vector<OptionValue>& candidates(const Experiment& e, const std::strin
 
 std::vector<RunSpec> tuning_runs(const Experiment& e, const std::string& profile) {
   std::vector<RunSpec> runs;
-  if (!e.tune) return runs;
+  if (!e.tune || e.tune->table) return runs;  // [tune] from: the table's sweep tuned
   const std::vector<OptionValue>* values = &candidates(e, profile);
   const std::vector<OptionValue>* set = &e.tune->set;
   if (auto found = e.profiles.find(profile); found != e.profiles.end()) {

@@ -24,7 +24,7 @@ std::string_view checkpoint_payload(std::string_view file) {
   uint64_t length = 0;
   for (int i = 0; i < 8; ++i) length |= uint64_t(static_cast<uint8_t>(file[8 + i])) << (8 * i);
   const std::string_view payload = file.substr(kCheckpointHeader);
-  if (payload.size() != length || sha256_hex(payload) != file.substr(16, 64)) return {};
+  if (payload.size() != length || !same_digest(sha256_hex(payload), file.substr(16, 64))) return {};
   return payload;
 }
 
