@@ -10,6 +10,7 @@
 
 #include "src/core/cpus.h"
 #include "src/core/error.h"
+#include "src/core/files.h"
 #include "src/core/process.h"
 #include "src/harness/experiment.h"
 #include "src/harness/slurm.h"

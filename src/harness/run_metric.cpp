@@ -9,6 +9,7 @@
 
 #include "src/core/spec.h"
 #include "src/harness/experiment.h"
+#include "src/probes/probe_hook.h"
 #include "src/probes/quantity.h"
 #include "src/records/epoch_end_probe.h"
 #include "src/train/config.h"
@@ -239,7 +240,7 @@ std::string unknown_metric(const std::string& metric, const std::vector<std::str
   const auto columns = result_columns(targets);
   if (columns.count(metric)) return "";
   // The quantities' fields, and those the probe hook writes beside them (probe_hook.cpp).
-  std::set<std::string> fields = {"train_weight_grad_norm", "train_update_ratio", "epochs_trained"};
+  std::set<std::string> fields(probe_hook_fields().begin(), probe_hook_fields().end());
   for (const auto& name : quantity_registry().names()) {
     for (const auto& field : quantity_registry().get(name).fields) fields.insert(field);
   }

@@ -34,6 +34,13 @@ constexpr uint64_t kProbeSeedOffset = 0x9e3779b97f4a7c15ULL;
 
 }  // namespace
 
+const std::vector<std::string>& probe_hook_fields() {
+  static const std::vector<std::string> fields = {
+      "train_weight_grad_norm", "train_update_ratio",     "epochs_trained",
+      "weight_relative_change", "weight_path_efficiency", "weight_update_cosine"};
+  return fields;
+}
+
 ProbeHook::ProbeHook(std::filesystem::path dir, std::FILE* progress)
     : dir_(std::move(dir)), progress_(progress) {}
 
@@ -60,10 +67,17 @@ void ProbeHook::on_start(const TrainingContext& context) {
   probe_labels_ = context.train_images.labels().index_select(0, indices);
   write_probe_images(context, indices);
   memory_.clear();
+  path_.start(feeding_weights());
   per_step_.clear();
   layer_lines_.clear();
   histogram_lines_.clear();
   gradient_lines_.clear();
+}
+
+std::vector<torch::Tensor> ProbeHook::feeding_weights() const {
+  std::vector<torch::Tensor> weights;
+  for (const auto& layer : layers_) weights.push_back(layer.feeding_weight);
+  return weights;
 }
 
 void ProbeHook::write_probe_images(const TrainingContext& context, const torch::Tensor& indices) {
@@ -128,6 +142,10 @@ void ProbeHook::after_backward(const TrainingContext& context, const torch::Tens
 }
 
 void ProbeHook::after_step(const TrainingContext& context) {
+  {
+    ScopedTimer timer(step_seconds_);
+    path_.add_step(feeding_weights());
+  }
   if (!weights_before_step_.empty()) {
     ScopedTimer timer(step_seconds_);
     torch::NoGradGuard no_grad;
@@ -193,6 +211,7 @@ void ProbeHook::probe(const TrainingContext& context, int epoch, bool epoch_end)
       record["trigger"] = epoch_end ? "evaluation" : "every_steps";
       record["train_weight_grad_norm"] =
           grad_means.empty() ? nlohmann::json(nullptr) : nlohmann::json(grad_means[i]);
+      path_.write(i, record);
       if (settings_.level == ProbeLevel::kFull) {
         record["train_update_ratio"] =
             ratio_means.empty() ? nlohmann::json(nullptr) : nlohmann::json(ratio_means[i]);
@@ -218,6 +237,7 @@ void ProbeHook::probe(const TrainingContext& context, int epoch, bool epoch_end)
       layer_grad_norm_sum_ = global_grad_norm_sum_ = global_grad_norm_max_ = update_ratio_sum_ =
           torch::Tensor();
       steps_seen_ = update_ratio_samples_ = 0;
+      path_.end_period();
     }
     write_files();
   }
@@ -264,9 +284,10 @@ void ProbeHook::save_state(HookState& state) {
                    {"global_grad_norm_max", global_grad_norm_max_},
                    {"update_ratio_sum", update_ratio_sum_}};
   for (const auto& [name, tensor] : memory_) state.tensors["memory/" + name] = tensor;
+  path_.save(state);
 }
 
-std::string ProbeHook::check_state(const TrainingContext&, const HookState& state) const {
+std::string ProbeHook::check_state(const TrainingContext& context, const HookState& state) const {
   const auto& v = state.values;
   for (const char* name : {"layer_lines", "histogram_lines", "gradient_lines"}) {
     if (!v.contains(name) || !v[name].is_string()) return fmt::format("its probes lack {}", name);
@@ -275,10 +296,10 @@ std::string ProbeHook::check_state(const TrainingContext&, const HookState& stat
     if (!v.contains(name) || !v[name].is_number_integer())
       return fmt::format("its probes lack {}", name);
   }
-  return {};
+  return UpdatePath::check(state, bind_layers(*context.model).size());  // before on_start binds
 }
 
-void ProbeHook::restore_state(const TrainingContext&, const HookState& state) {
+void ProbeHook::restore_state(const TrainingContext& context, const HookState& state) {
   layer_lines_ = state.values.at("layer_lines").get<std::string>();
   histogram_lines_ = state.values.at("histogram_lines").get<std::string>();
   gradient_lines_ = state.values.at("gradient_lines").get<std::string>();
@@ -298,6 +319,7 @@ void ProbeHook::restore_state(const TrainingContext&, const HookState& state) {
   for (const auto& [name, value] : state.tensors) {
     if (name.rfind(prefix, 0) == 0) memory_[name.substr(prefix.size())] = value;
   }
+  path_.restore(state, layers_.size(), context.device);
   write_files();  // drops records written after the checkpoint
 }
 

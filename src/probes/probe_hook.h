@@ -7,14 +7,20 @@
 
 #include "src/probes/layer_binding.h"
 #include "src/probes/probe.h"
+#include "src/probes/update_path.h"
 #include "src/records/record_sink.h"
 #include "src/train/hooks.h"
 
 namespace actlab {
 
+// The layers.jsonl fields the hook writes beside the quantities' own (for verdicts' layer
+// expressions): train_weight_grad_norm, train_update_ratio, epochs_trained and the weight path's.
+const std::vector<std::string>& probe_hook_fields();
+
 // Observes the training loop for the per-layer probes. When: at every evaluation (epoch 0 and
 // after each epoch) and, with probe_every_steps K, after every K steps. What: probe_layers() on a
-// fixed probe set, plus gradient norms from every step's own gradients. Where: DIR/layers.jsonl,
+// fixed probe set, plus gradient norms from every step's own gradients and each feeding weight's
+// path (update_path.h). Where: DIR/layers.jsonl,
 // DIR/histograms.jsonl (full), DIR/gradients.jsonl; schemas in docs/records.md.
 class ProbeHook : public TrainingHook {
  public:
@@ -48,6 +54,7 @@ class ProbeHook : public TrainingHook {
   void flush_per_step_records();
   // DIR/probe_images.json: which training images the probes use and how they are normalised.
   void write_probe_images(const TrainingContext& context, const torch::Tensor& indices);
+  std::vector<torch::Tensor> feeding_weights() const;
 
   std::filesystem::path dir_;
   std::FILE* progress_;
@@ -75,6 +82,7 @@ class ProbeHook : public TrainingHook {
   };
   std::vector<PendingStep> per_step_;
   ProbeMemory memory_;  // what quantities carry between this run's probes (revival)
+  UpdatePath path_;     // each feeding weight's path since the start of the run
 
   std::string layer_lines_, histogram_lines_, gradient_lines_;
   std::vector<nlohmann::json> last_records_;

@@ -21,6 +21,8 @@ cd "$tmp"
 checked=0
 for dir in results/standard/*/ results/full/*/; do
   dir=${dir%/}
+  # A table of tuned rates (experiments/tables/) is its tuning stage and nothing else.
+  [ ! -f "$dir/experiment.toml" ] && [ -f "$dir/tune/experiment.toml" ] && dir=$dir/tune
   [ -f "$dir/experiment.toml" ] || continue
   cp "$dir/results.csv" "$tmp/expected.csv"
   "$actlab" collect "$dir" >/dev/null
