@@ -1,5 +1,6 @@
 // The `actlab` binary as users run it: real processes, real files.
 #include <torch/version.h>
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -59,13 +60,39 @@ TEST_CASE("actlab --version names the LibTorch and the devices and whether CUDA 
   }
 }
 
+namespace {
+
+// The subcommands a --help text lists under "Subcommands:" (CLI11's layout): "  name   text".
+std::vector<std::string> listed_subcommands(const std::string& help) {
+  std::vector<std::string> names;
+  std::istringstream lines(help.substr(std::min(help.find("Subcommands:"), help.size())));
+  std::string line;
+  std::getline(lines, line);  // the heading itself
+  std::smatch match;
+  while (std::getline(lines, line)) {
+    if (std::regex_search(line, match, std::regex("^  ([a-z][a-z_-]*)\\s")))
+      names.push_back(match[1]);
+  }
+  return names;
+}
+
+}  // namespace
+
 TEST_CASE("every command has --help", "[cli]") {
-  for (const char* command : {"", "train", "run", "collect", "compare", "verdict", "report",
-                              "results", "list", "data", "data prepare", "data fingerprint"}) {
-    const auto result = run_actlab(std::string(command) + " --help");
-    CAPTURE(command);
+  // The commands come from actlab's own --help, two levels deep, so a new one cannot be missed.
+  std::vector<std::string> commands = {""};
+  for (size_t i = 0; i < commands.size(); ++i) {
+    const auto result = run_actlab(commands[i] + " --help");
+    CAPTURE(commands[i]);
     CHECK(result.exit_code == 0);
     CHECK_THAT(result.output, Catch::Contains("Usage") || Catch::Contains("usage"));
+    for (const auto& name : listed_subcommands(result.output))
+      commands.push_back(commands[i].empty() ? name : commands[i] + " " + name);
+  }
+  for (const char* expected : {"train", "run", "collect", "compare", "verdict", "report", "results",
+                               "list", "data", "data prepare", "data fingerprint"}) {
+    CAPTURE(expected);
+    CHECK(std::count(commands.begin(), commands.end(), expected) == 1);
   }
   CHECK_THAT(run_actlab("train --help").output,
              Catch::Contains("--activation") && Catch::Contains("--bias-init") &&

@@ -207,3 +207,36 @@ TEST_CASE("a reader's sweep runs the table's tuning first, then its grid at the 
   const auto again = run_actlab(fmt::format("run '{}' --out '{}'", file.string(), out.string()));
   CHECK_THAT(again.output, Catch::Contains("4 runs, 4 done, 0 to run"));
 }
+
+TEST_CASE("a configuration whose candidates all stay at chance is said to have none trained",
+          "[unit][harness]") {
+  TempDir dir;
+  const Experiment table = load_experiment(write_text(dir / "tables" / "rates.toml", kTable));
+  const auto tuning = tuning_runs(table);
+  const auto tune_dir = dir / "rates" / "tune";
+  for (const auto& run : tuning) {
+    // relu without batch norm learns at one rate; everything else ends at chance.
+    const bool learns = configuration_key(run, "lr") == "activation=relu,batch_norm=false" &&
+                        run.axes.back().second == "0.02";
+    const double auc = learns ? 1.5 : 2.7 - 0.001 * (run.axes.back().second == "0.001");
+    write_text(tune_dir / "runs" / run.id / "config.json", "{}");
+    write_text(tune_dir / "runs" / run.id / "summary.json",
+               nlohmann::json({{"status", "completed"},
+                               {"train_error_auc", auc},
+                               {"final_train_error", learns ? 0.5 : 0.9}})
+                   .dump());
+  }
+  const TuneChoice choice = choose_tuned_values(table, tune_dir, tuning);
+  CHECK(choice.at("activation=relu,batch_norm=false") == "0.02");
+  CHECK(choice.at("activation=tanh,batch_norm=true") == "0.001");  // noise: the lowest at chance
+  const auto lines = none_trained(table, tune_dir);
+  REQUIRE(lines.size() == 3);
+  for (const auto& line : lines) {
+    CHECK_THAT(line, !Catch::Contains("activation=relu,batch_norm=false") &&
+                         Catch::Contains("no lr candidate left chance") &&
+                         Catch::Contains("is noise"));
+  }
+  const auto record = read_json_or_empty(tune_dir / "choice.json");
+  CHECK(record["choices"]["activation=tanh,batch_norm=true"]["none_trained"] == true);
+  CHECK_FALSE(record["choices"]["activation=relu,batch_norm=false"].contains("none_trained"));
+}

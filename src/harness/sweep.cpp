@@ -196,14 +196,15 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
         fs::create_directories(dir);
         nlohmann::json axes = nlohmann::json::object();
         for (const auto& [key, value] : run.axes) axes[key] = value;
-        write_file_atomic(dir / "run.json", nlohmann::json({{"run_id", run.id},
-                                                            {"experiment", experiment.name},
-                                                            {"profile", options.profile},
-                                                            {"quick", options.profile == "quick"},
-                                                            {"axes", axes},
-                                                            {"arguments", train_arguments(run)}})
-                                                    .dump(2) +
-                                                "\n");
+        write_file_atomic(dir / record_file::kRun,
+                          nlohmann::json({{"run_id", run.id},
+                                          {"experiment", experiment.name},
+                                          {"profile", options.profile},
+                                          {"quick", options.profile == "quick"},
+                                          {"axes", axes},
+                                          {"arguments", train_arguments(run)}})
+                                  .dump(2) +
+                              "\n");
         running[launch(options, run, dir, threads)] = {&run, Clock::now()};
       } catch (const WriteError& error) {  // a full disk: every later run would fail the same way
         ++outcome.finished;
@@ -338,6 +339,8 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
       for (const auto& [key, value] : choice)
         fmt::print("tuned {}: {} = {} (from {})\n", key, experiment.tune->option, value,
                    experiment.tune->from.string());
+      for (const auto& warning : none_trained(experiment, out / "tune"))
+        fmt::print("warning: {}\n", warning);
     }
   } else if (experiment.tune && options.only.empty()) {
     const auto tuning = tuning_runs(experiment, options.profile);
@@ -349,6 +352,8 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
       for (const auto& [key, value] : choice)
         fmt::print("tuned {}: {} = {}\n", key, experiment.tune->option, value);
       for (const auto& warning : choices_at_an_end(experiment, options.profile, choice))
+        fmt::print("warning: {}\n", warning);
+      for (const auto& warning : none_trained(experiment, out / "tune"))
         fmt::print("warning: {}\n", warning);
     }
     if (tuned.failed > 0 && !options.dry_run) return 1;

@@ -106,10 +106,7 @@ std::map<std::string, std::string> tuning_signature(const RunSpec& run,
   const nlohmann::json record = to_json(config);
   std::map<std::string, std::string> signature;
   for_each_train_option(config, [&](const TrainOption& option, const auto&) {
-    const bool shapes = option.group == "Model" || option.group == "Optimisation" ||
-                        option.field == "input_preprocessing" || option.field == "augment";
-    if (!shapes || !option.recorded || option.field == tuned_option || option.field == "epochs")
-      return;
+    if (!option.shapes_training || !option.recorded || option.field == tuned_option) return;
     const auto& value = record.at(option.field);
     signature[option.field] = value.is_string()
                                   ? canonical_option_value(option.field, value.get<std::string>())
@@ -190,6 +187,7 @@ TuneChoice choose_from_table(const Experiment& e, const std::string& profile, co
                               {"table_configuration", match->first},
                               {"measured", entry->value("measured", nlohmann::json::object())},
                               {"runs", match->second.runs}};
+    if (entry->value("none_trained", false)) record["choices"][key]["none_trained"] = true;
   }
   if (write) {
     fs::create_directories(out / "tune");

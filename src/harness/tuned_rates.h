@@ -23,9 +23,9 @@ std::filesystem::path table_sweep_dir(const Experiment& e, const std::string& pr
                                       const std::filesystem::path& out);
 
 // What a run's tuned value depends on, as `actlab train` resolves the run (defaults filled,
-// `init = auto` named, activation specs canonical): every option of the Model and Optimisation
-// groups of `actlab train --help` but the tuned option and epochs, with input_preprocessing and
-// augment. Field -> value text.
+// `init = auto` named, activation specs canonical): every option declared as shaping training
+// (src/train/train_option_list.h: the Model and Optimisation groups but epochs, with
+// input_preprocessing and augment) but the tuned option. Field -> value text.
 std::map<std::string, std::string> tuning_signature(const RunSpec& run,
                                                     const std::string& tuned_option);
 

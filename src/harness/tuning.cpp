@@ -122,6 +122,7 @@ TuneChoice choose_tuned_values(const Experiment& experiment, const fs::path& tun
   for (const auto& [key, candidates] : by_configuration) {
     std::optional<double> best;
     std::string best_value;
+    bool any_trained = false;  // a candidate whose final training error left chance
     nlohmann::json measured = nlohmann::json::object();
     for (const auto* run : candidates) {
       const std::string value = run->axes.back().second;
@@ -140,6 +141,9 @@ TuneChoice choose_tuned_values(const Experiment& experiment, const fs::path& tun
         continue;
       }
       measured[value] = *metric.value;
+      const auto error = result.summary.value("final_train_error", nlohmann::json());
+      any_trained =
+          any_trained || (error.is_number() && error.get<double>() < experiment.trained_below);
       if (!best || *metric.value < *best) {
         best = *metric.value;
         best_value = value;
@@ -153,9 +157,27 @@ TuneChoice choose_tuned_values(const Experiment& experiment, const fs::path& tun
     }
     choice[key] = best_value;
     record["choices"][key] = {{"value", best_value}, {"measured", measured}};
+    // No candidate left chance: the lowest metric is noise, and the runs at it will not train
+    // either; said in the record and by none_trained() so that verdicts and readers see it.
+    if (!any_trained) record["choices"][key]["none_trained"] = true;
   }
   write_file_atomic(tune_dir / "choice.json", record.dump(2) + "\n");
   return choice;
+}
+
+std::vector<std::string> none_trained(const Experiment& e, const fs::path& tune_dir) {
+  std::vector<std::string> lines;
+  const auto record = read_json_or_empty(tune_dir / "choice.json");
+  if (!record.contains("choices")) return lines;
+  for (const auto& [key, entry] : record["choices"].items()) {
+    if (!entry.value("none_trained", false)) continue;
+    lines.push_back(fmt::format(
+        "{}: no {} candidate left chance (final training error at or above trained_below = {}): "
+        "{} = {} is noise: this configuration does not train within the tuning runs' budget",
+        key, e.tune->option, format_number(e.trained_below), e.tune->option,
+        entry.value("value", "")));
+  }
+  return lines;
 }
 
 TuneChoice read_tune_choice(const fs::path& sweep) {

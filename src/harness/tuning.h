@@ -22,6 +22,11 @@ std::vector<RunSpec> tuning_runs(const Experiment& experiment, const std::string
 TuneChoice choose_tuned_values(const Experiment& experiment, const std::filesystem::path& tune_dir,
                                const std::vector<RunSpec>& tuning);
 
+// One line per configuration of TUNE_DIR/choice.json whose candidates all stayed at chance
+// (final training error at or above the file's trained_below): its choice is noise.
+std::vector<std::string> none_trained(const Experiment& experiment,
+                                      const std::filesystem::path& tune_dir);
+
 // SWEEP/tune/choice.json as a TuneChoice (empty when absent).
 TuneChoice read_tune_choice(const std::filesystem::path& sweep);
 

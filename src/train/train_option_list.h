@@ -28,11 +28,18 @@ struct TrainOption {
   bool recorded = true;               // written to config.json and read back
   bool added_later = false;           // records made before it lack it: they read as the default
   bool may_differ_on_resume = false;  // where things are, not what is computed
+  // What a tuned learning rate depends on (src/harness/tuned_rates.cpp): the net, its input and
+  // its updates. By default every Model and Optimisation option; with_shaping() and
+  // without_shaping() say otherwise where the group does not.
+  bool shapes_training = false;
   // A check of the value as typed, before it is converted ("" = fine; else why not).
   std::function<std::string(const std::string&)> check;
 
   TrainOption(std::string field_, std::string group_, std::string help_)
-      : field(std::move(field_)), group(std::move(group_)), help(std::move(help_)) {}
+      : field(std::move(field_)),
+        group(std::move(group_)),
+        help(std::move(help_)),
+        shapes_training(group == "Model" || group == "Optimisation") {}
   TrainOption& with_names(std::string n) { return names = std::move(n), *this; }
   TrainOption& with_env(std::string e) { return env = std::move(e), *this; }
   TrainOption& with_negation() { return negatable = true, *this; }
@@ -40,6 +47,8 @@ struct TrainOption {
   TrainOption& not_recorded() { return recorded = false, *this; }
   TrainOption& since_added() { return added_later = true, *this; }
   TrainOption& resumable_change() { return may_differ_on_resume = true, *this; }
+  TrainOption& with_shaping() { return shapes_training = true, *this; }
+  TrainOption& without_shaping() { return shapes_training = false, *this; }
   TrainOption& checked(std::function<std::string(const std::string&)> f) {
     return check = std::move(f), *this;
   }
@@ -121,10 +130,12 @@ void for_each_train_option(TrainConfig& c, Visit&& visit) {
   visit(O("input_preprocessing", "Data",
           "standardise ((pixel - channel mean) / channel std) | cuda_convnet (0-255 pixels minus "
           "the training images' mean image, no division)")
-            .since_added(),
+            .since_added()
+            .with_shaping(),
         c.input_preprocessing);
   visit(O("subset_seed", "Data", "seed that picks the subsets"), c.subset_seed);
-  visit(O("augment", "Data", "random crop + flip (default on)").with_negation(), c.augment);
+  visit(O("augment", "Data", "random crop + flip (default on)").with_negation().with_shaping(),
+        c.augment);
   visit(O("train_eval_images", "Data",
           "training images the per-epoch train error is measured on, 0 = all"),
         c.train_eval_images);
@@ -134,7 +145,7 @@ void for_each_train_option(TrainConfig& c, Visit&& visit) {
         c.evals_per_epoch);
 
   // --- Optimisation
-  visit(O("epochs", "Optimisation", "training epochs"), c.epochs);
+  visit(O("epochs", "Optimisation", "training epochs").without_shaping(), c.epochs);
   visit(O("batch_size", "Optimisation", "images per step"), c.batch_size);
   visit(O("optimizer", "Optimisation", "sgd | adam | adamw"), c.optimizer);
   visit(O("lr", "Optimisation", "peak learning rate"), c.lr);
