@@ -37,6 +37,12 @@ def _indicator(condition, like):
 # The formulas are those of src/activations/<name>.cpp, in the same operation order.
 ACTIVATIONS = {
     "relu": ({}, lambda x, p, w: torch.relu(x), lambda x, p, w: _indicator(x > 0, x)),
+    # relu's values; f'(0) = at_zero (the derivative only matters to training, not to model.pt).
+    "relu_subgradient": (
+        {"at_zero": 0.5},
+        lambda x, p, w: torch.relu(x),
+        lambda x, p, w: _indicator(x > 0, x) + p["at_zero"] * _indicator(x == 0, x),
+    ),
     "leaky_relu": (
         {"slope": 0.01},
         lambda x, p, w: F.leaky_relu(x, p["slope"]),

@@ -1,6 +1,8 @@
 #include <torch/torch.h>
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <cmath>
 
 #include "src/activations/activation.h"
@@ -32,7 +34,7 @@ double sigmoid(double x) {
 
 }  // namespace
 
-TEST_CASE("the registry holds the 19 activations the suite compares", "[unit][activations]") {
+TEST_CASE("the registry holds the 20 activations the suite compares", "[unit][activations]") {
   const std::vector<std::string> expected = {"relu",
                                              "leaky_relu",
                                              "prelu",
@@ -51,7 +53,8 @@ TEST_CASE("the registry holds the 19 activations the suite compares", "[unit][ac
                                              "relu6",
                                              "hardsigmoid",
                                              "hardswish",
-                                             "identity"};
+                                             "identity",
+                                             "relu_subgradient"};
   CHECK(activation_registry().names() == expected);
 }
 
@@ -155,4 +158,29 @@ TEST_CASE("unknown activations and parameters are errors listing what is valid",
                     Catch::Contains("no parameter 'alpha'") && Catch::Contains("slope"));
   CHECK(canonical_activation_spec("leaky_relu") == "leaky_relu:slope=0.01");
   CHECK(canonical_activation_spec("scaled_sigmoid:k=2") == "scaled_sigmoid:k=2");
+}
+
+TEST_CASE(
+    "relu_subgradient's f'(0) = 0, 0.5, 1 give LibTorch's, the averaged and the one-sided "
+    "gradient at exact zeros, and relu's values",
+    "[unit][activations]") {
+  const auto x0 = torch::tensor({-1.0F, 0.0F, 0.0F, 2.0F, -0.0F});
+  const auto relu_grad = [&] {
+    auto x = x0.clone().requires_grad_(true);
+    torch::relu(x).sum().backward();
+    return x.grad();
+  }();
+  for (const double at_zero : {0.0, 0.5, 1.0}) {
+    CAPTURE(at_zero);
+    Activation f(fmt::format("relu_subgradient:at_zero={}", at_zero));
+    auto x = x0.clone().requires_grad_(true);
+    const auto y = f(x);
+    CHECK(torch::equal(y, torch::relu(x0)));  // the forward is relu's, bit for bit
+    y.sum().backward();
+    const auto expected =
+        torch::tensor({0.0F, float(at_zero), float(at_zero), 1.0F, float(at_zero)});
+    CHECK(torch::equal(x.grad(), expected));
+    if (at_zero == 0) CHECK(torch::equal(x.grad(), relu_grad));
+    CHECK(torch::equal(f->derivative(x0), expected));
+  }
 }

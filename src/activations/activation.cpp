@@ -28,6 +28,7 @@ const Registry<ActivationDefinition>& activation_registry() {
     r.add(activations::hardsigmoid());
     r.add(activations::hardswish());
     r.add(activations::identity());
+    r.add(activations::relu_subgradient());
     return r;
   }();
   return registry;

@@ -10,6 +10,7 @@
 namespace actlab::activations {
 
 ActivationDefinition relu();
+ActivationDefinition relu_subgradient();
 ActivationDefinition leaky_relu();
 ActivationDefinition prelu();
 ActivationDefinition elu();
