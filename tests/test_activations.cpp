@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 
 #include "src/activations/activation.h"
 #include "src/core/error.h"
@@ -164,7 +165,8 @@ TEST_CASE(
     "relu_subgradient's f'(0) = 0, 0.5, 1 give LibTorch's, the averaged and the one-sided "
     "gradient at exact zeros, and relu's values",
     "[unit][activations]") {
-  const auto x0 = torch::tensor({-1.0F, 0.0F, 0.0F, 2.0F, -0.0F});
+  const float inf = std::numeric_limits<float>::infinity();
+  const auto x0 = torch::tensor({-1.0F, 0.0F, 0.0F, 2.0F, -0.0F, inf, -inf});
   const auto relu_grad = [&] {
     auto x = x0.clone().requires_grad_(true);
     torch::relu(x).sum().backward();
@@ -175,10 +177,12 @@ TEST_CASE(
     Activation f(fmt::format("relu_subgradient:at_zero={}", at_zero));
     auto x = x0.clone().requires_grad_(true);
     const auto y = f(x);
-    CHECK(torch::equal(y, torch::relu(x0)));  // the forward is relu's, bit for bit
+    // The forward is relu's, bit for bit (the signs of zeros too), infinities included.
+    CHECK(torch::equal(y, torch::relu(x0)));
+    CHECK(torch::equal(torch::signbit(y), torch::signbit(torch::relu(x0))));
     y.sum().backward();
     const auto expected =
-        torch::tensor({0.0F, float(at_zero), float(at_zero), 1.0F, float(at_zero)});
+        torch::tensor({0.0F, float(at_zero), float(at_zero), 1.0F, float(at_zero), 1.0F, 0.0F});
     CHECK(torch::equal(x.grad(), expected));
     if (at_zero == 0) CHECK(torch::equal(x.grad(), relu_grad));
     CHECK(torch::equal(f->derivative(x0), expected));

@@ -76,6 +76,12 @@ void write_table_choice(const std::filesystem::path& sweep, const Experiment& ta
 
 }  // namespace
 
+// TEXT with LINE added after the line that starts with AFTER.
+std::string with_line(std::string text, const std::string& after, const std::string& line) {
+  const size_t at = text.find('\n', text.find(after)) + 1;
+  return text.insert(at, line + "\n");
+}
+
 TEST_CASE("a file with [tune] from reads the table's option and candidates, tunes nothing itself",
           "[unit][harness]") {
   TempDir dir;
@@ -103,6 +109,17 @@ TEST_CASE("a file with [tune] from reads the table's option and candidates, tune
   refused("[tune]\nfrom = \"tables/plain.toml\"\n", "is no table");
   refused("[tune]\nfrom = \"tables/rates.toml\"\n[quick.tune]\nvalues = [0.1]\n",
           "remove [quick.tune]");
+  // A table runs no grid: nothing to judge, nothing to repeat next to its choices.
+  CHECK_THROWS_WITH(load_experiment(write_text(
+                        dir / "t1.toml", with_line(kTable, "only = true", "neighbours = true"))),
+                    Catch::Contains("remove neighbours"));
+  CHECK_THROWS_WITH(
+      load_experiment(write_text(dir / "t2.toml", std::string(kTable) +
+                                                      "[[verdict]]\nsays = \"x\"\nmetric = "
+                                                      "\"best_test_error\"\na = { activation = "
+                                                      "\"relu\" }\nb = { activation = \"tanh\" "
+                                                      "}\nexpect = \"difference > 0\"\n")),
+      Catch::Contains("has no grid runs to judge"));
 }
 
 TEST_CASE("the table's sweep lies beside the reader's, named as the reader's is",
@@ -239,4 +256,23 @@ TEST_CASE("a configuration whose candidates all stay at chance is said to have n
   const auto record = read_json_or_empty(tune_dir / "choice.json");
   CHECK(record["choices"]["activation=tanh,batch_norm=true"]["none_trained"] == true);
   CHECK_FALSE(record["choices"]["activation=relu,batch_norm=false"].contains("none_trained"));
+}
+
+TEST_CASE("a table whose configurations train alike is refused, and so is --only on a table",
+          "[unit][harness][cli]") {
+  TempDir dir;
+  // train_subset shapes no update: two configurations of this table train alike.
+  write_text(dir / "tables" / "rates.toml",
+             with_line(kTable, "batch_norm = [false, true]", "train_subset = [1000, 2000]"));
+  const Experiment reader = load_experiment(write_text(dir / "reader.toml", kReader));
+  CHECK_THROWS_WITH(check_table_covers(reader, "", dir / "results" / "reader"),
+                    Catch::Contains("trains like several") &&
+                        Catch::Contains("batch_norm=false,train_subset=1000") &&
+                        Catch::Contains("batch_norm=false,train_subset=2000"));
+  const auto result =
+      run_actlab(fmt::format("run '{}' --only x --out '{}'",
+                             (dir / "tables" / "rates.toml").string(), (dir / "t").string()));
+  CHECK(result.exit_code != 0);
+  CHECK_THAT(result.output, Catch::Contains("is a table of tuned values") &&
+                                Catch::Contains("no grid runs for --only"));
 }

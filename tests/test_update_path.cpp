@@ -32,8 +32,8 @@ TEST_CASE("the update path's efficiency, cosine and relative change equal a hand
                                                          {vec(2, 0), torch::Tensor(), vec(2, 2)},
                                                          {vec(2, 1), torch::Tensor(), vec(3, 3)},
                                                          {vec(1, 2), torch::Tensor(), vec(5, 5)}};
-  UpdatePath path;
-  path.start(steps[0]);
+  UpdatePath path("weight");
+  path.start(steps[0], torch::kCPU);
   auto at_start = record_of(path, 0);
   CHECK(at_start["weight_relative_change"] == 0.0);
   CHECK(at_start["weight_path_efficiency"].is_null());  // no step yet
@@ -57,18 +57,26 @@ TEST_CASE("the update path's efficiency, cosine and relative change equal a hand
   CHECK(record_of(path, 0)["weight_update_cosine"].is_null());
   CHECK(record_of(path, 0)["weight_path_efficiency"] == turning["weight_path_efficiency"]);
 
-  // Saved and restored, the path goes on exactly as the original does.
+  // Saved, then the original steps on before a copy is restored from the save: the copy must
+  // not see the original's later step (no tensor shared in place), and goes on as it would have.
   HookState state;
   path.save(state);
-  CHECK(UpdatePath::check(state, 3).empty());
-  CHECK_FALSE(UpdatePath::check(state, 4).empty());
-  CHECK_FALSE(UpdatePath::check(HookState{}, 3).empty());
-  UpdatePath restored;
-  restored.restore(state, 3, torch::kCPU);
+  CHECK(path.check(state, steps[0]).empty());
+  CHECK_FALSE(path.check(state, {vec(0, 0), torch::Tensor(), vec(0, 0), vec(0, 0)}).empty());
+  CHECK_FALSE(path.check(state, {torch::zeros({3}), torch::Tensor(), vec(0, 0)}).empty());
+  CHECK_FALSE(path.check(HookState{}, steps[0]).empty());
+  CHECK_FALSE(UpdatePath("other").check(state, steps[0]).empty());  // another path's keys
   const std::vector<torch::Tensor> next = {vec(0, 2), torch::Tensor(), vec(6, 6)};
   path.add_step(next);
+  UpdatePath restored("weight");
+  restored.restore(state, 3, torch::kCPU);
+  CHECK(record_of(restored, 0)["weight_path_efficiency"] == turning["weight_path_efficiency"]);
   restored.add_step(next);
   for (size_t layer : {0, 2}) CHECK(record_of(restored, layer) == record_of(path, layer));
-  // (-1,0) after (-1,1): cos = 1/sqrt(2), the only pair of the new period.
-  CHECK(record_of(path, 0)["weight_update_cosine"].get<double>() == Approx(1 / std::sqrt(2.0)));
+  // By hand: the update (-1,0) after (-1,1): cos = 1/sqrt(2), the only pair of the new period;
+  // the path is 1 + 1 + sqrt(2) + 1 long for a displacement |(0,2) - (1,0)| = sqrt(5).
+  const auto after = record_of(path, 0);
+  CHECK(after["weight_update_cosine"].get<double>() == Approx(1 / std::sqrt(2.0)));
+  CHECK(after["weight_path_efficiency"].get<double>() ==
+        Approx(std::sqrt(5.0) / (3 + std::sqrt(2.0))));
 }

@@ -15,10 +15,11 @@ ActivationDefinition relu_subgradient() {
   d.forward = [](const torch::Tensor& x, const ActivationArgs& a) {
     const double at_zero = a["at_zero"];
     if (at_zero == 0) return torch::relu(x);
-    // x - x.detach() is exactly 0 and has derivative 1: the sum keeps relu's value and adds
-    // at_zero to the gradient where x is exactly 0 (relu's own backward gives 0 there).
-    const auto zero = (x == 0).to(x.scalar_type()).detach();
-    return torch::relu(x) + at_zero * zero * (x - x.detach());
+    // Where x is exactly 0, x.detach() - x is exactly +0 with derivative -1: subtracting
+    // at_zero times it keeps relu's value (-0 stays -0) and adds at_zero to the gradient
+    // (relu's own backward gives 0 there). Elsewhere it is relu itself (no 0 * (inf - inf)).
+    const auto r = torch::relu(x);
+    return torch::where((x == 0).detach(), r - at_zero * (x.detach() - x), r);
   };
   d.derivative = [](const torch::Tensor& x, const ActivationArgs& a) {
     return indicator(x > 0, x) + a["at_zero"] * indicator(x == 0, x);

@@ -158,6 +158,10 @@ Tune read_tune(const Experiment& e, const toml::table& table) {
       *flag = *node->value<bool>();
     }
   }
+  if (tune.only && tune.neighbours)
+    fail(e, tune.line,
+         "[tune] only: a table has no grid runs "
+         "to repeat next to its choices: remove neighbours");
   if (table.contains("from")) {
     tune = read_tune_from(e, table, std::move(tune));
   } else {

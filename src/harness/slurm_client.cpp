@@ -119,6 +119,7 @@ std::map<std::string, std::string> submitted_tasks(const nlohmann::json& submiss
 
 std::vector<RunSpec> sweep_runs(const Experiment& experiment, const SweepOptions& options,
                                 const fs::path& out, bool require_tuning) {
+  refuse_grid_of_table(experiment, "a Slurm array");
   const TuneChoice choice = experiment.tune && experiment.tune->table
                                 ? choose_from_table(experiment, options.profile, out, false)
                                 : read_tune_choice(out);

@@ -305,6 +305,7 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
 }  // namespace
 
 int run_sweep(const Experiment& experiment, SweepOptions options) {
+  if (!options.only.empty()) refuse_grid_of_table(experiment, "--only");
   const fs::path out = sweep_dir(experiment, options);
   fs::create_directories(out);
   if (!options.emit.empty() && options.emit != "slurm")
@@ -318,9 +319,11 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
 
   TuneChoice choice = read_tune_choice(out);
   if (experiment.tune && experiment.tune->table) {
-    // [tune] from: the table's sweep first (it tunes what it has not, and resumes at once when
-    // it has), then its choices, read afresh (an array task only reads them).
-    if (!options.dry_run && options.only.empty()) {
+    // [tune] from: every configuration must be in the table before its sweep runs; then the
+    // table's sweep (it tunes what it has not, resumes at once when it has, lists with
+    // --dry-run), then its choices, read afresh (an array task only reads them).
+    if (options.only.empty()) {
+      check_table_covers(experiment, options.profile, out);
       SweepOptions table_options = options;
       table_options.out = table_sweep_dir(experiment, options.profile, out);
       const int code = run_sweep(*experiment.tune->table, table_options);
@@ -332,16 +335,13 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
                                  !options.dry_run && options.only.empty());
     } catch (const Error& error) {
       if (!options.dry_run) throw;
+      choice.clear();  // not a stale choice.json of an earlier table
       fmt::print("({}; the runs below show the file's {})\n", error.what(),
                  experiment.tune->option);
     }
-    if (options.only.empty() && !options.dry_run) {
-      for (const auto& [key, value] : choice)
-        fmt::print("tuned {}: {} = {} (from {})\n", key, experiment.tune->option, value,
-                   experiment.tune->from.string());
-      for (const auto& warning : none_trained(experiment, out / "tune"))
-        fmt::print("warning: {}\n", warning);
-    }
+    if (options.only.empty() && !options.dry_run)
+      for (const auto& line : describe_choices(experiment, "", choice, out / "tune"))
+        fmt::print("{}\n", line);
   } else if (experiment.tune && options.only.empty()) {
     const auto tuning = tuning_runs(experiment, options.profile);
     const StageOutcome tuned = run_stage(experiment, options, out / "tune", tuning, " (tuning)");
@@ -349,12 +349,8 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
     if (!tuned.write_failure.empty()) return kWriteFailedExitCode;
     if (!options.dry_run) {
       choice = choose_tuned_values(experiment, out / "tune", tuning);
-      for (const auto& [key, value] : choice)
-        fmt::print("tuned {}: {} = {}\n", key, experiment.tune->option, value);
-      for (const auto& warning : choices_at_an_end(experiment, options.profile, choice))
-        fmt::print("warning: {}\n", warning);
-      for (const auto& warning : none_trained(experiment, out / "tune"))
-        fmt::print("warning: {}\n", warning);
+      for (const auto& line : describe_choices(experiment, options.profile, choice, out / "tune"))
+        fmt::print("{}\n", line);
     }
     if (tuned.failed > 0 && !options.dry_run) return 1;
     if (experiment.tune->only) return 0;  // a table: its choices are what it is for

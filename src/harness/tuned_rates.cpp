@@ -85,7 +85,6 @@ Tune read_tune_from(const Experiment& e, const toml::table& table, Tune tune) {
   tune.metric = loaded->tune->metric;
   tune.values = loaded->tune->values;
   tune.table = std::move(loaded);
-  if (tune.only) fail(e, tune.line, "[tune] from = ... reads a table: it cannot be one (only)");
   return tune;
 }
 
@@ -112,6 +111,9 @@ std::map<std::string, std::string> tuning_signature(const RunSpec& run,
                                   ? canonical_option_value(option.field, value.get<std::string>())
                                   : value.dump();
   });
+  // A schedule other than constant is a function of the run's length: then epochs shape it too.
+  if (record.value("schedule", "constant") != "constant")
+    signature["epochs"] = record.at("epochs").dump();
   // `init = auto` is the activation's own default (He for ReLU, Glorot for tanh): name it, so a
   // file that writes the default out matches one that leaves it auto.
   auto init = signature.find("init");
@@ -124,37 +126,21 @@ std::map<std::string, std::string> tuning_signature(const RunSpec& run,
   return signature;
 }
 
-TuneChoice choose_from_table(const Experiment& e, const std::string& profile, const fs::path& out,
-                             bool write) {
+namespace {
+
+// E's configurations (configuration key -> the table's configuration key and entry), matched
+// on their signatures; throws Error for a configuration with no match or with several.
+using Matches = std::map<std::string, const std::pair<const std::string, TableConfiguration>*>;
+Matches match_configurations(const Experiment& e, const std::string& profile, const fs::path& dir,
+                             const std::map<std::string, TableConfiguration>& configurations) {
   const Experiment& table = *e.tune->table;
   const std::string& option = e.tune->option;
-  const fs::path dir = table_sweep_dir(e, profile, out);
-  const nlohmann::json chosen = read_json_or_empty(dir / "tune" / "choice.json");
-  if (!chosen.contains("choices")) {
-    throw Error(
-        fmt::format("{} reads its {} from the table {}, whose sweep {} has not chosen yet (no "
-                    "tune/choice.json): run `{}` first",
-                    e.file.string(), option, table.file.string(), dir.string(),
-                    run_command(table, profile, dir)));
-  }
-  std::map<std::string, TableConfiguration> configurations;
-  for (const auto& run : tuning_runs(table, profile)) {
-    auto& configuration = configurations[configuration_key(run, option)];
-    if (configuration.runs.empty()) configuration.signature = tuning_signature(run, option);
-    configuration.runs.push_back((dir / "tune" / "runs" / run.id).string());
-  }
-  TuneChoice choice;
-  nlohmann::json record = {{"option", option},
-                           {"metric", e.tune->metric},
-                           {"rule", "the table's choice for the configuration of equal signature"},
-                           {"from", (e.file.parent_path() / e.tune->from).string()},
-                           {"table_sweep", dir.string()},
-                           {"choices", nlohmann::json::object()}};
+  Matches matches;
   for (const auto& run : expand(e, profile)) {
     const std::string key = configuration_key(run, option);
-    if (choice.count(key)) continue;
+    if (matches.count(key)) continue;
     const auto signature = tuning_signature(run, option);
-    const std::pair<const std::string, TableConfiguration>* match = nullptr;
+    std::vector<const std::pair<const std::string, TableConfiguration>*> equal;
     const std::pair<const std::string, TableConfiguration>* nearest = nullptr;
     size_t fewest = SIZE_MAX;
     for (const auto& entry : configurations) {
@@ -163,19 +149,75 @@ TuneChoice choose_from_table(const Experiment& e, const std::string& profile, co
         const auto found = entry.second.signature.find(field);
         differ += found == entry.second.signature.end() || found->second != value;
       }
-      if (differ == 0) match = &entry;
+      if (differ == 0) equal.push_back(&entry);
       if (differ < fewest) fewest = differ, nearest = &entry;
     }
-    if (match == nullptr) {
+    const std::string name = key.empty() ? "of the file" : key;
+    if (equal.size() > 1) {
+      std::vector<std::string> keys;
+      for (const auto* entry : equal) keys.push_back(entry->first);
+      throw Error(fmt::format(
+          "{}: the configuration {} trains like several of {}'s ({}), whose grid then varies an "
+          "option that does not shape training: make its configurations differ in what does",
+          e.file.string(), name, table.file.string(), join(keys, "; ")));
+    }
+    if (equal.empty()) {
       throw Error(fmt::format(
           "{}: the configuration {} has no tuned {} in {}{}: add it to that table's grid and "
           "run `{}`",
-          e.file.string(), key.empty() ? "of the file" : key, option, table.file.string(),
+          e.file.string(), name, option, table.file.string(),
           nearest ? fmt::format(" (nearest: {}, which differs in {})", nearest->first,
                                 differences(signature, nearest->second.signature))
                   : "",
           run_command(table, profile, dir)));
     }
+    matches[key] = equal.front();
+  }
+  return matches;
+}
+
+std::map<std::string, TableConfiguration> table_configurations(const Experiment& e,
+                                                               const std::string& profile,
+                                                               const fs::path& dir) {
+  std::map<std::string, TableConfiguration> configurations;
+  for (const auto& run : tuning_runs(*e.tune->table, profile)) {
+    auto& configuration = configurations[configuration_key(run, e.tune->option)];
+    if (configuration.runs.empty()) configuration.signature = tuning_signature(run, e.tune->option);
+    configuration.runs.push_back((dir / "tune" / "runs" / run.id).string());
+  }
+  return configurations;
+}
+
+}  // namespace
+
+void check_table_covers(const Experiment& e, const std::string& profile, const fs::path& out) {
+  const fs::path dir = table_sweep_dir(e, profile, out);
+  match_configurations(e, profile, dir, table_configurations(e, profile, dir));
+}
+
+TuneChoice choose_from_table(const Experiment& e, const std::string& profile, const fs::path& out,
+                             bool write) {
+  const Experiment& table = *e.tune->table;
+  const std::string& option = e.tune->option;
+  const fs::path dir = table_sweep_dir(e, profile, out);
+  const auto configurations = table_configurations(e, profile, dir);
+  const Matches matches = match_configurations(e, profile, dir, configurations);
+  const nlohmann::json chosen = read_json_or_empty(dir / "tune" / "choice.json");
+  if (!chosen.contains("choices")) {
+    throw Error(
+        fmt::format("{} reads its {} from the table {}, whose sweep {} has not chosen yet (no "
+                    "tune/choice.json): run `{}` first",
+                    e.file.string(), option, table.file.string(), dir.string(),
+                    run_command(table, profile, dir)));
+  }
+  TuneChoice choice;
+  nlohmann::json record = {{"option", option},
+                           {"metric", e.tune->metric},
+                           {"rule", "the table's choice for the configuration of equal signature"},
+                           {"from", (e.file.parent_path() / e.tune->from).string()},
+                           {"table_sweep", dir.string()},
+                           {"choices", nlohmann::json::object()}};
+  for (const auto& [key, match] : matches) {
     const auto& entry = chosen["choices"].find(match->first);
     if (entry == chosen["choices"].end() || !entry->contains("value")) {
       throw Error(fmt::format("{} has no choice for {} yet: run `{}` to tune it",

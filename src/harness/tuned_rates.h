@@ -29,6 +29,11 @@ std::filesystem::path table_sweep_dir(const Experiment& e, const std::string& pr
 std::map<std::string, std::string> tuning_signature(const RunSpec& run,
                                                     const std::string& tuned_option);
 
+// Throws Error, before the table's sweep runs, when a configuration of E's grid (profile) has
+// no configuration of the table that trains like it, or several.
+void check_table_covers(const Experiment& e, const std::string& profile,
+                        const std::filesystem::path& out);
+
 // Per configuration of E's grid (profile), the value the table chose for its configuration of
 // the same signature. With `write`, OUT/tune/choice.json records it with the table's
 // configuration, measurements and run folders. Throws Error with the command to run when the

@@ -158,7 +158,7 @@ TuneChoice choose_tuned_values(const Experiment& experiment, const fs::path& tun
     choice[key] = best_value;
     record["choices"][key] = {{"value", best_value}, {"measured", measured}};
     // No candidate left chance: the lowest metric is noise, and the runs at it will not train
-    // either; said in the record and by none_trained() so that verdicts and readers see it.
+    // either; said in the record (readers of a table copy it) and by none_trained().
     if (!any_trained) record["choices"][key]["none_trained"] = true;
   }
   write_file_atomic(tune_dir / "choice.json", record.dump(2) + "\n");
@@ -178,6 +178,30 @@ std::vector<std::string> none_trained(const Experiment& e, const fs::path& tune_
         entry.value("value", "")));
   }
   return lines;
+}
+
+std::vector<std::string> describe_choices(const Experiment& e, const std::string& profile,
+                                          const TuneChoice& choice, const fs::path& tune_dir) {
+  const bool read = e.tune->table != nullptr;
+  std::vector<std::string> lines;
+  for (const auto& [key, value] : choice) {
+    lines.push_back(fmt::format("tuned {}: {} = {}{}", key, e.tune->option, value,
+                                read ? " (from " + e.tune->from.string() + ")" : ""));
+  }
+  if (!read) {  // a table's own ends were said when it ran
+    for (const auto& line : choices_at_an_end(e, profile, choice))
+      lines.push_back("warning: " + line);
+  }
+  for (const auto& line : none_trained(e, tune_dir)) lines.push_back("warning: " + line);
+  return lines;
+}
+
+void refuse_grid_of_table(const Experiment& e, const std::string& what) {
+  if (!e.tune || !e.tune->only) return;
+  throw Error(
+      fmt::format("{} is a table of tuned values: it has no grid runs for {}; run it "
+                  "whole (`actlab run {}`)",
+                  e.file.string(), what, e.file.string()));
 }
 
 TuneChoice read_tune_choice(const fs::path& sweep) {

@@ -27,6 +27,17 @@ TuneChoice choose_tuned_values(const Experiment& experiment, const std::filesyst
 std::vector<std::string> none_trained(const Experiment& experiment,
                                       const std::filesystem::path& tune_dir);
 
+// What a sweep says of its choices: "tuned KEY: lr = V" per configuration ("(from TABLE)" for a
+// file that reads a table), then "warning: ..." lines: a choice at an end of the candidates (own
+// tuning only) and configurations whose candidates all stayed at chance.
+std::vector<std::string> describe_choices(const Experiment& experiment, const std::string& profile,
+                                          const TuneChoice& choice,
+                                          const std::filesystem::path& tune_dir);
+
+// Throws Error when E is a table ([tune] only): it has no grid runs for `what` (--only, a Slurm
+// array) to run.
+void refuse_grid_of_table(const Experiment& e, const std::string& what);
+
 // SWEEP/tune/choice.json as a TuneChoice (empty when absent).
 TuneChoice read_tune_choice(const std::filesystem::path& sweep);
 

@@ -133,6 +133,11 @@ VerdictSpec read_verdict(const Experiment& e, const toml::node& node) {
 // A verdict whose group names a value no run has, or a `per` column the file never sets, would
 // only show as NO DATA after the whole sweep: refuse it before anything runs.
 void check_verdicts(const Experiment& e) {
+  if (e.tune && e.tune->only && !e.verdicts.empty()) {
+    fail(e, e.verdicts.front().line,
+         "a table ([tune] only = true) has no grid runs to judge: move [[verdict]] to a file that "
+         "reads it ([tune] from)");
+  }
   const auto takes = values_taken(e);
   // The targets every run records: the file's, else actlab train's defaults.
   const std::vector<std::string> targets = e.targets.empty() ? TrainConfig{}.targets : e.targets;

@@ -35,9 +35,15 @@ constexpr uint64_t kProbeSeedOffset = 0x9e3779b97f4a7c15ULL;
 }  // namespace
 
 const std::vector<std::string>& probe_hook_fields() {
-  static const std::vector<std::string> fields = {
-      "train_weight_grad_norm", "train_update_ratio",     "epochs_trained",
-      "weight_relative_change", "weight_path_efficiency", "weight_update_cosine"};
+  static const std::vector<std::string> fields = {"train_weight_grad_norm",
+                                                  "train_update_ratio",
+                                                  "epochs_trained",
+                                                  "weight_relative_change",
+                                                  "weight_path_efficiency",
+                                                  "weight_update_cosine",
+                                                  "consumer_weight_relative_change",
+                                                  "consumer_weight_path_efficiency",
+                                                  "consumer_weight_update_cosine"};
   return fields;
 }
 
@@ -67,16 +73,23 @@ void ProbeHook::on_start(const TrainingContext& context) {
   probe_labels_ = context.train_images.labels().index_select(0, indices);
   write_probe_images(context, indices);
   memory_.clear();
-  path_.start(feeding_weights());
+  feeding_path_.start(feeding_weights(layers_), context.device);
+  consumer_path_.start(consumer_weights(layers_), context.device);
   per_step_.clear();
   layer_lines_.clear();
   histogram_lines_.clear();
   gradient_lines_.clear();
 }
 
-std::vector<torch::Tensor> ProbeHook::feeding_weights() const {
+std::vector<torch::Tensor> ProbeHook::feeding_weights(const std::vector<ProbedLayer>& layers) {
   std::vector<torch::Tensor> weights;
-  for (const auto& layer : layers_) weights.push_back(layer.feeding_weight);
+  for (const auto& layer : layers) weights.push_back(layer.feeding_weight);
+  return weights;
+}
+
+std::vector<torch::Tensor> ProbeHook::consumer_weights(const std::vector<ProbedLayer>& layers) {
+  std::vector<torch::Tensor> weights;
+  for (const auto& layer : layers) weights.push_back(layer.consumer_weight);
   return weights;
 }
 
@@ -144,7 +157,8 @@ void ProbeHook::after_backward(const TrainingContext& context, const torch::Tens
 void ProbeHook::after_step(const TrainingContext& context) {
   {
     ScopedTimer timer(step_seconds_);
-    path_.add_step(feeding_weights());
+    feeding_path_.add_step(feeding_weights(layers_));
+    consumer_path_.add_step(consumer_weights(layers_));
   }
   if (!weights_before_step_.empty()) {
     ScopedTimer timer(step_seconds_);
@@ -211,7 +225,8 @@ void ProbeHook::probe(const TrainingContext& context, int epoch, bool epoch_end)
       record["trigger"] = epoch_end ? "evaluation" : "every_steps";
       record["train_weight_grad_norm"] =
           grad_means.empty() ? nlohmann::json(nullptr) : nlohmann::json(grad_means[i]);
-      path_.write(i, record);
+      feeding_path_.write(i, record);
+      consumer_path_.write(i, record);
       if (settings_.level == ProbeLevel::kFull) {
         record["train_update_ratio"] =
             ratio_means.empty() ? nlohmann::json(nullptr) : nlohmann::json(ratio_means[i]);
@@ -237,7 +252,8 @@ void ProbeHook::probe(const TrainingContext& context, int epoch, bool epoch_end)
       layer_grad_norm_sum_ = global_grad_norm_sum_ = global_grad_norm_max_ = update_ratio_sum_ =
           torch::Tensor();
       steps_seen_ = update_ratio_samples_ = 0;
-      path_.end_period();
+      feeding_path_.end_period();
+      consumer_path_.end_period();
     }
     write_files();
   }
@@ -284,7 +300,8 @@ void ProbeHook::save_state(HookState& state) {
                    {"global_grad_norm_max", global_grad_norm_max_},
                    {"update_ratio_sum", update_ratio_sum_}};
   for (const auto& [name, tensor] : memory_) state.tensors["memory/" + name] = tensor;
-  path_.save(state);
+  feeding_path_.save(state);
+  consumer_path_.save(state);
 }
 
 std::string ProbeHook::check_state(const TrainingContext& context, const HookState& state) const {
@@ -296,7 +313,9 @@ std::string ProbeHook::check_state(const TrainingContext& context, const HookSta
     if (!v.contains(name) || !v[name].is_number_integer())
       return fmt::format("its probes lack {}", name);
   }
-  return UpdatePath::check(state, bind_layers(*context.model).size());  // before on_start binds
+  const auto layers = bind_layers(*context.model);  // asked before on_start binds them
+  const auto problem = feeding_path_.check(state, feeding_weights(layers));
+  return problem.empty() ? consumer_path_.check(state, consumer_weights(layers)) : problem;
 }
 
 void ProbeHook::restore_state(const TrainingContext& context, const HookState& state) {
@@ -319,7 +338,8 @@ void ProbeHook::restore_state(const TrainingContext& context, const HookState& s
   for (const auto& [name, value] : state.tensors) {
     if (name.rfind(prefix, 0) == 0) memory_[name.substr(prefix.size())] = value;
   }
-  path_.restore(state, layers_.size(), context.device);
+  feeding_path_.restore(state, layers_.size(), context.device);
+  consumer_path_.restore(state, layers_.size(), context.device);
   write_files();  // drops records written after the checkpoint
 }
 

@@ -19,8 +19,8 @@ const std::vector<std::string>& probe_hook_fields();
 
 // Observes the training loop for the per-layer probes. When: at every evaluation (epoch 0 and
 // after each epoch) and, with probe_every_steps K, after every K steps. What: probe_layers() on a
-// fixed probe set, plus gradient norms from every step's own gradients and each feeding weight's
-// path (update_path.h). Where: DIR/layers.jsonl,
+// fixed probe set, plus gradient norms from every step's own gradients and the paths of each
+// layer's feeding and consumer weights (update_path.h). Where: DIR/layers.jsonl,
 // DIR/histograms.jsonl (full), DIR/gradients.jsonl; schemas in docs/records.md.
 class ProbeHook : public TrainingHook {
  public:
@@ -54,7 +54,8 @@ class ProbeHook : public TrainingHook {
   void flush_per_step_records();
   // DIR/probe_images.json: which training images the probes use and how they are normalised.
   void write_probe_images(const TrainingContext& context, const torch::Tensor& indices);
-  std::vector<torch::Tensor> feeding_weights() const;
+  static std::vector<torch::Tensor> feeding_weights(const std::vector<ProbedLayer>& layers);
+  static std::vector<torch::Tensor> consumer_weights(const std::vector<ProbedLayer>& layers);
 
   std::filesystem::path dir_;
   std::FILE* progress_;
@@ -82,7 +83,9 @@ class ProbeHook : public TrainingHook {
   };
   std::vector<PendingStep> per_step_;
   ProbeMemory memory_;  // what quantities carry between this run's probes (revival)
-  UpdatePath path_;     // each feeding weight's path since the start of the run
+  // Since the start of the run: each layer's feeding weight (does it learn?) and its consumer's,
+  // the weight whose inputs are this layer's outputs (does it zig-zag?).
+  UpdatePath feeding_path_{"weight"}, consumer_path_{"consumer_weight"};
 
   std::string layer_lines_, histogram_lines_, gradient_lines_;
   std::vector<nlohmann::json> last_records_;
