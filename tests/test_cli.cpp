@@ -19,10 +19,11 @@ using actlab::testing::count_lines;
 using actlab::testing::run_actlab;
 using actlab::testing::TempDir;
 
-TEST_CASE("actlab list shows 19 activations and 6 models", "[cli]") {
+TEST_CASE("actlab list shows 20 activations and 6 models", "[cli]") {
   const auto activations = run_actlab("list activations");
   CHECK(activations.exit_code == 0);
-  CHECK_THAT(activations.output, Catch::StartsWith("19 activations"));
+  CHECK_THAT(activations.output, Catch::StartsWith("20 activations"));
+  CHECK_THAT(activations.output, Catch::Contains("relu_subgradient") && Catch::Contains("at_zero"));
   CHECK_THAT(activations.output, Catch::Contains("scaled_sigmoid") && Catch::Contains("[0, 1]"));
   CHECK_THAT(activations.output, Catch::Contains("centered_sigmoid") &&
                                      Catch::Contains("bipolar_sigmoid") &&
