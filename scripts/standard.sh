@@ -16,7 +16,9 @@ cd "$ACTLAB_ROOT"  # relative paths: the committed records and report name no ma
 
 # RESULTS.md's blocks, in its order: the report numbers its figures in this order, and the
 # document links them by number.
-mapfile -t all < <(sed -n 's|^<!-- actlab verdicts results/standard/\([^ ]*\) -->$|\1|p' RESULTS.md)
+# (Section 2 reads results/full/relu_vs_tanh_speed, the paper's scale; the standard profile's
+# records still feed the report.)
+mapfile -t all < <(sed -n 's|^<!-- actlab verdicts results/[a-z]*/\([^ ]*\) -->$|\1|p' RESULTS.md)
 [ "$(ls experiments/*.toml | wc -l)" = "${#all[@]}" ] ||
   die "RESULTS.md has ${#all[@]} verdicts blocks but experiments/ has another number of files: add a section with <!-- actlab verdicts results/standard/<name> --> for the new one"
 chosen=("$@")
