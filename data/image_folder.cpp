@@ -71,6 +71,11 @@ bool jpeg_is_complete(const std::vector<uchar>& bytes) {
   return false;
 }
 
+bool has_png_signature(const std::vector<uchar>& bytes) {
+  static const uchar kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  return bytes.size() >= 8 && std::equal(kSignature, kSignature + 8, bytes.begin());
+}
+
 // Decodes one file into images[index] (RGB planes); returns the problem, or "" when it worked.
 std::string decode_into(const fs::path& file, torch::Tensor& images, int64_t index) {
   std::vector<uchar> bytes;
@@ -79,13 +84,19 @@ std::string decode_into(const fs::path& file, torch::Tensor& images, int64_t ind
     if (!stream) return "cannot be read";
     bytes.assign(std::istreambuf_iterator<char>(stream), std::istreambuf_iterator<char>());
   }
+  if (bytes.empty()) return "is empty";  // OpenCV asserts (throws) on an empty buffer
   if (is_jpeg(file) && (bytes.size() < 4 || bytes[0] != 0xFF || bytes[1] != 0xD8)) {
     return "does not decode as an image (no JPEG start-of-image marker)";
+  }
+  // imdecode picks its decoder by content, not by name: a ".png" that is not a PNG reaches
+  // decoders such as GDCM's DICOM reader, which aborts the process on a damaged file instead
+  // of failing. Only the PNG decoder may see a .png.
+  if (!is_jpeg(file) && !has_png_signature(bytes)) {
+    return "does not decode as an image (no PNG signature)";
   }
   if (is_jpeg(file) && !jpeg_is_complete(bytes)) {
     return "is a truncated JPEG (no end-of-image marker; it would decode only partly)";
   }
-  if (bytes.empty()) return "is empty";  // OpenCV asserts (throws) on an empty buffer
   cv::Mat bgr;
   try {
     bgr = cv::imdecode(bytes, cv::IMREAD_COLOR);

@@ -62,6 +62,16 @@ TEST_CASE("an image that does not decode or is not 32x32 is an error naming it",
   CHECK_THROWS_WITH(read_image_folder(dir.path(), "test"),
                     Catch::Contains("0002.png") && Catch::Contains("is empty"));
   std::filesystem::remove(dir / "test" / "cat" / "0002.png");
+  // Not a PNG: OpenCV would hand it to GDCM's DICOM reader, which aborts the process (found by
+  // fuzz/fuzz_image_folder; the bytes are its finding, shortened).
+  const char not_png[] =
+      "\x89P\0\xb3"
+      "1gggggggggggggggggggggggggggggggggggggggggggggggm\0\0\0DICM";
+  std::ofstream(dir / "test" / "cat" / "0003.png", std::ios::binary)
+      << std::string(not_png, sizeof not_png - 1);
+  CHECK_THROWS_WITH(read_image_folder(dir.path(), "test"),
+                    Catch::Contains("0003.png") && Catch::Contains("no PNG signature"));
+  std::filesystem::remove(dir / "test" / "cat" / "0003.png");
   write_png(dir / "test" / "dog" / "0000.png", 5, /*size=*/31);
   CHECK_THROWS_WITH(read_image_folder(dir.path(), "test"),
                     Catch::Contains("dog/0000.png") && Catch::Contains("not 32x32"));

@@ -57,7 +57,7 @@ arm = [
   { label = "relu", activation = "relu", init = "kaiming" },
   { label = "tanh", activation = "tanh" },
 ]
-seed = [0, 1]
+seed = [1, 2]
 [tune]
 from = "tables/rates.toml"
 )";
@@ -146,6 +146,13 @@ TEST_CASE("each configuration reads the rate of the table's configuration that t
                         Catch::Contains("actlab run " + (dir / "tables" / "rates.toml").string() +
                                         " --out " + (dir / "results" / "rates").string()));
   write_table_choice(dir / "results" / "rates", *reader.tune->table);
+  // The table tuned on seed 0 (its default): a reader on seed 0 would judge the winner's luck.
+  std::string on_seed0 = kReader;
+  on_seed0.replace(on_seed0.find("seed = [1, 2]"), 13, "seed = [2, 0]");
+  const Experiment seed0 = load_experiment(write_text(dir / "seed0.toml", on_seed0));
+  CHECK_THROWS_WITH(choose_from_table(seed0, "", dir / "results" / "seed0", true),
+                    Catch::Contains("uses seed 0, the seed") &&
+                        Catch::Contains("give this file seeds the table does not use"));
   const TuneChoice choice = choose_from_table(reader, "", out, true);
   REQUIRE(choice.size() == 2);
   CHECK(choice.at("arm=relu") == "0.02");  // init kaiming is relu's auto: the same net
@@ -161,6 +168,29 @@ TEST_CASE("each configuration reads the rate of the table's configuration that t
           std::find(run.options.begin(), run.options.end(),
                     std::pair<std::string, std::string>("lr", relu ? "0.02" : "0.001")));
   }
+  // An arm that sets lr itself is a control at a fixed rate: not matched, not tuned, kept as
+  // written, even where the table lacks its configuration (gelu); a table may not have one.
+  std::string fixed = kReader;
+  fixed.insert(fixed.find("]\nseed"),
+               "  { label = \"gelu-fixed\", activation = \"gelu\", lr = 0.5 },\n");
+  const Experiment with_fixed = load_experiment(write_text(dir / "fixed.toml", fixed));
+  const TuneChoice fixed_choice =
+      choose_from_table(with_fixed, "", dir / "results" / "fixed", false);
+  CHECK(fixed_choice.size() == 2);
+  int fixed_runs = 0;
+  for (const auto& run : expand(with_fixed, "", &fixed_choice)) {
+    if (run.axes[0].second != "gelu-fixed") continue;
+    ++fixed_runs;
+    CHECK(run.fixes_tuned_option);
+    CHECK(std::count(run.options.begin(), run.options.end(),
+                     std::pair<std::string, std::string>("lr", "0.5")) == 1);
+  }
+  CHECK(fixed_runs == 2);
+  std::string fixed_table = kTable;
+  fixed_table.replace(fixed_table.find("activation = [\"relu\", \"tanh\"]"), 29,
+                      "arm = [{ label = \"r\", activation = \"relu\", lr = 0.1 }]");
+  CHECK_THROWS_WITH(load_experiment(write_text(dir / "fixed_table.toml", fixed_table)),
+                    Catch::Contains("which grid axis 'arm' also sets"));
   // A run that trains otherwise (another batch size, another init) finds no rate, and the error
   // names the nearest configuration and how it differs.
   const auto other = [&](const std::string& base_line, const std::string& why) {

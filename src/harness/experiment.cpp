@@ -160,8 +160,7 @@ Tune read_tune(const Experiment& e, const toml::table& table) {
   }
   if (tune.only && tune.neighbours)
     fail(e, tune.line,
-         "[tune] only: a table has no grid runs "
-         "to repeat next to its choices: remove neighbours");
+         "[tune] only: a table has no grid runs to repeat next to its choices: remove neighbours");
   if (table.contains("from")) {
     tune = read_tune_from(e, table, std::move(tune));
   } else {
@@ -190,7 +189,8 @@ void read_tune_candidates(const Experiment& e, const toml::table& table, Tune& t
   if (tune.neighbours) check_ordered(e, tune.values, line_of(*values), "tune");
 }
 
-// The tuned option must be the tuning's alone: no grid axis or override may set it.
+// The tuned option is the tuning's: no grid axis or override sets it; an arm may (a control at a
+// fixed rate, not tuned: RunSpec::fixes_tuned_option) but not in a table, which tunes them all.
 void check_tuned_option_free(const Experiment& e, const Tune& tune) {
   std::vector<const Axis*> axes;
   for (const auto& axis : e.grid) axes.push_back(&axis);
@@ -200,7 +200,7 @@ void check_tuned_option_free(const Experiment& e, const Tune& tune) {
   for (const auto* axis : axes) {
     bool sets = axis->key == tune.option;
     for (const auto& arm : axis->arms) {
-      for (const auto& option : arm) sets = sets || option.key == tune.option;
+      for (const auto& option : arm) sets = sets || (tune.only && option.key == tune.option);
     }
     if (sets) {
       fail(e, tune.line,

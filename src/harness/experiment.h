@@ -130,6 +130,9 @@ struct RunSpec {
   std::vector<std::pair<std::string, std::string>> axes;     // this run's grid values
   std::vector<std::pair<std::string, std::string>> options;  // every option, sorted by key
   int line = 0;  // the grid's line, for errors about the combination
+  // The grid (an axis or an arm) sets the [tune] option itself: the run keeps that value and
+  // is not tuned (a control at a fixed rate beside runs at their tuned rates).
+  bool fixes_tuned_option = false;
 };
 
 // Reads and checks an experiment file. Throws Error "FILE:LINE: problem: fix" for a syntax

@@ -126,10 +126,15 @@ std::vector<RunSpec> expand(const Experiment& e, const std::string& profile_name
     for (size_t a = 0; a < axes.size(); ++a) {
       const auto& value = axes[a].values[picks[a]].value;
       run.axes.emplace_back(axes[a].key, value);
+      const bool tuned = e.tune.has_value();
       if (axes[a].arms.empty()) {
         options[axes[a].key] = value;
+        run.fixes_tuned_option |= tuned && axes[a].key == e.tune->option;
       } else {
-        for (const auto& option : axes[a].arms[picks[a]]) options[option.key] = option.value;
+        for (const auto& option : axes[a].arms[picks[a]]) {
+          options[option.key] = option.value;
+          run.fixes_tuned_option |= tuned && option.key == e.tune->option;
+        }
       }
     }
     for (const auto& override_entry : e.overrides) {
@@ -143,7 +148,7 @@ std::vector<RunSpec> expand(const Experiment& e, const std::string& profile_name
       }
     }
     if (!e.targets.empty()) options["target"] = join(e.targets, ";");
-    if (e.tune && choice != nullptr) {
+    if (e.tune && choice != nullptr && !run.fixes_tuned_option) {
       if (auto chosen = choice->find(configuration_key(run)); chosen != choice->end())
         options[e.tune->option] = chosen->second;
     }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <set>
+
 #include <toml++/toml.h>
 #include <nlohmann/json.hpp>
 
@@ -128,6 +130,10 @@ std::map<std::string, std::string> tuning_signature(const RunSpec& run,
 
 namespace {
 
+uint64_t seed_of(const RunSpec& run) {
+  return resolve(experiment_reading::parse_train_arguments(train_arguments(run))).seed;
+}
+
 // E's configurations (configuration key -> the table's configuration key and entry), matched
 // on their signatures; throws Error for a configuration with no match or with several.
 using Matches = std::map<std::string, const std::pair<const std::string, TableConfiguration>*>;
@@ -135,10 +141,20 @@ Matches match_configurations(const Experiment& e, const std::string& profile, co
                              const std::map<std::string, TableConfiguration>& configurations) {
   const Experiment& table = *e.tune->table;
   const std::string& option = e.tune->option;
+  std::set<uint64_t> tuning_seeds;
+  for (const auto& run : tuning_runs(table, profile)) tuning_seeds.insert(seed_of(run));
   Matches matches;
   for (const auto& run : expand(e, profile)) {
+    // A seed the table tuned on would repeat its winning tuning run's first epochs in the
+    // reader: the winner's luck (the noise the choice selected for) would count as a result.
+    if (tuning_seeds.count(seed_of(run))) {
+      throw Error(fmt::format(
+          "{}: run {} uses seed {}, the seed {} tuned its rates on: a rate chosen on a seed's "
+          "luck would be judged on the same luck; give this file seeds the table does not use",
+          e.file.string(), run.id, seed_of(run), table.file.string()));
+    }
     const std::string key = configuration_key(run, option);
-    if (matches.count(key)) continue;
+    if (run.fixes_tuned_option || matches.count(key)) continue;
     const auto signature = tuning_signature(run, option);
     std::vector<const std::pair<const std::string, TableConfiguration>*> equal;
     const std::pair<const std::string, TableConfiguration>* nearest = nullptr;

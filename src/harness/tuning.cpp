@@ -43,7 +43,7 @@ std::vector<RunSpec> tuning_runs(const Experiment& e, const std::string& profile
   }
   std::set<std::string> seen;
   for (const auto& base : expand(e, profile)) {
-    if (!seen.insert(configuration_key(base)).second) continue;
+    if (base.fixes_tuned_option || !seen.insert(configuration_key(base)).second) continue;
     for (const auto& candidate : *values) {
       std::map<std::string, std::string> options(base.options.begin(), base.options.end());
       for (const auto& option : *set) options[option.key] = option.value;
