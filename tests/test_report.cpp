@@ -2,6 +2,7 @@
 // with known answers, and the drawn report of a real tiny sweep opened in a headless browser.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -51,6 +52,7 @@ struct HandRun {
   std::vector<double> train, test, seconds;     // at epochs 0, 1, 2 (steps 0, 10, 20)
   std::vector<std::vector<double>> dead, grad;  // [layer][epoch]
   bool mid_epoch = false;                       // an extra evaluation at epoch 0.5
+  std::vector<std::vector<double>> path = {};   // [layer][epoch] path efficiency; NaN: null
 };
 
 void write_run(const std::filesystem::path& sweep, const RunSpec& spec, const std::string& id,
@@ -106,16 +108,21 @@ void write_run(const std::filesystem::path& sweep, const RunSpec& spec, const st
       }
     }
     for (int i = 0; i < 2; ++i) {
-      layers += json({{"epoch", e},
-                      {"step", 10 * e},
-                      {"index", i},
-                      {"layer", names[i]},
-                      {"dead_fraction", run.dead[i][e]},
-                      {"sparsity", run.dead[i][e]},
-                      {"saturation_fraction", 0.0},
-                      {"grad_act_rms", run.grad[i][e]}})
-                    .dump() +
-                "\n";
+      json record = {{"epoch", e},
+                     {"step", 10 * e},
+                     {"index", i},
+                     {"layer", names[i]},
+                     {"dead_fraction", run.dead[i][e]},
+                     {"sparsity", run.dead[i][e]},
+                     {"saturation_fraction", 0.0},
+                     {"grad_act_rms", run.grad[i][e]}};
+      if (!run.path.empty()) {  // as the probe writes it: null before the first step
+        const double path = run.path[i][e];
+        record["consumer_weight_path_efficiency"] = std::isnan(path) ? json(nullptr) : json(path);
+        record["consumer_weight_update_cosine"] =
+            std::isnan(path) ? json(nullptr) : json(path - 0.125);
+      }
+      layers += record.dump() + "\n";
     }
   }
   write_record_file(dir / "layers.jsonl", layers);
@@ -149,13 +156,16 @@ const HandRun kRelu0 = {"completed",
                         {0, 10, 20},
                         {{0, 0.25, 0.5}, {0, 0, 0.25}},
                         {{0.25, 0.5, 0.5}, {1, 1, 1}},
-                        true};
+                        true,
+                        {{NAN, 0.5, 0.25}, {NAN, 0.75, 0.5}}};
 const HandRun kRelu1 = {"completed",
                         {0.875, 0.75, 0.5},
                         {0.875, 0.75, 0.625},
                         {0, 12, 24},
                         {{0, 0.5, 0.5}, {0, 0.25, 0.25}},
-                        {{0.25, 0.25, 0.75}, {1, 1, 1}}};
+                        {{0.25, 0.25, 0.75}, {1, 1, 1}},
+                        false,
+                        {{NAN, 0.25, 0.25}, {NAN, 0.25, NAN}}};  // epoch 2: one layer only
 const HandRun kSigmoid0 = {
     "completed", {0.875, 0.875, 0.75},   {0.875, 0.875, 0.875},
     {0, 8, 16},  {{0, 0, 0}, {0, 0, 0}}, {{0.0625, 0.0625, 0.0625}, {0.5, 0.5, 0.5}}};
@@ -216,6 +226,11 @@ json expected_groups(const HandSweep& hand) {
    "first": {"mean": [0.25, 1], "min": [0.25, 1], "max": [0.25, 1]},
    "last": {"mean": [0.625, 1], "min": [0.5, 1], "max": [0.75, 1]},
    "max_abs_derivative": 1, "bound": [1, 1]},
+  "update_paths": {"epochs": [0, 1, 2],
+   "consumer_weight_path_efficiency": {"mean": [null, 0.4375, 0.375], "min": [null, 0.25, 0.375],
+                                       "max": [null, 0.625, 0.375]},
+   "consumer_weight_update_cosine": {"mean": [null, 0.3125, 0.25], "min": [null, 0.125, 0.25],
+                                     "max": [null, 0.5, 0.25]}},
   "histograms": null},
  {"label": "activation=sigmoid", "axes": {"activation": "sigmoid"}, "runs": ["@s0", "@s1"],
   "seeds": [0, 1], "activation": "sigmoid",
@@ -237,6 +252,7 @@ json expected_groups(const HandSweep& hand) {
    "first": {"mean": [0.0625, 0.5], "min": [0.0625, 0.5], "max": [0.0625, 0.5]},
    "last": {"mean": [0.0625, 0.5], "min": [0.0625, 0.5], "max": [0.0625, 0.5]},
    "max_abs_derivative": 0.25, "bound": [0.125, 0.5]},
+  "update_paths": null,
   "histograms": null}
 ])";
   const std::pair<const char*, std::string> ids[] = {{"@r0", hand.runs[0].id},
@@ -447,6 +463,9 @@ per = ["lr"]
   // Curves, the by-activation panels (one per lr), four heatmaps and gradient flow, at least.
   CHECK(std::stoi(images[1]) >= 7);
   CHECK(std::filesystem::exists(sweep / "report" / "figures" / "0-browser-by-activation.png"));
+  // The zig-zag figure: the cheap probes record the update paths after the first epoch.
+  CHECK(std::filesystem::exists(sweep / "report" / "figures" / "0-browser-update-paths.png"));
+  CHECK_THAT(dom.out, Catch::Contains("Left: path efficiency of the weights"));
   CHECK(std::stoi(broken[1]) == 0);
   // The verdict table, with the sweep's verdict and an outcome.
   CHECK_THAT(dom.out, Catch::Contains("class=\"verdicts\"") &&

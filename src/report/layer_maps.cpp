@@ -101,6 +101,37 @@ nlohmann::json group_layer_maps(const std::vector<const RunResult*>& runs,
   return maps;
 }
 
+nlohmann::json group_layer_means(const std::vector<const RunResult*>& runs,
+                                 const std::vector<std::string>& fields) {
+  const auto per_run = layers_of(runs);
+  const auto epochs = epochs_of(per_run);
+  nlohmann::json means = {{"epochs", epochs}};
+  bool any = false;
+  for (const auto& field : fields) {
+    std::vector<std::vector<double>> values;  // per epoch: one mean over layers per run
+    for (int epoch : epochs) {
+      values.emplace_back();
+      for (const auto& run : per_run) {
+        const auto at_epoch = run.find(epoch);
+        if (at_epoch == run.end()) continue;
+        double sum = 0;
+        int count = 0;
+        for (const auto& [index, record] : at_epoch->second) {
+          const double value = field_of(record, field);
+          if (std::isfinite(value)) sum += value, ++count;
+        }
+        // Every layer or none, as the verdicts' ".mean" reads it: a partial mean is no mean.
+        if (count > 0 && count == static_cast<int>(at_epoch->second.size())) {
+          values.back().push_back(sum / count);
+          any = true;
+        }
+      }
+    }
+    means[field] = band(values);
+  }
+  return any ? means : nlohmann::json(nullptr);
+}
+
 nlohmann::json group_gradient_flow(const std::vector<const RunResult*>& runs,
                                    double max_abs_derivative) {
   const auto per_run = layers_of(runs);

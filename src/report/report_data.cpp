@@ -27,6 +27,10 @@ const std::vector<std::pair<std::string, bool>> kHeatmaps = {{"dead_fraction", f
                                                              {"saturation_fraction", false},
                                                              {"grad_act_rms", true}};
 
+// The zig-zag of updates (src/probes/update_path): per group, each field's mean over layers.
+const std::vector<std::string> kUpdatePathFields = {"consumer_weight_path_efficiency",
+                                                    "consumer_weight_update_cosine"};
+
 // config.json fields that are paths or per-machine details, not the configuration.
 const std::set<std::string> kNotConfiguration = {"out_dir", "data_dir", "threads", "device"};
 
@@ -130,6 +134,7 @@ nlohmann::json group_json(const Group& group, const fs::path& runs_dir) {
       {"run_curves", run_curves},
       {"targets", report::group_targets(group.runs)},
       {"layer_maps", report::group_layer_maps(group.runs, fields)},
+      {"update_paths", report::group_layer_means(group.runs, kUpdatePathFields)},
       {"gradient_flow", report::group_gradient_flow(
                             group.runs, derivative.is_number() ? derivative.get<double>() : NAN)},
       {"histograms", report::group_histograms(dirs)}};

@@ -39,6 +39,11 @@ std::map<int, std::map<int, nlohmann::json>> epoch_end_layers(const RunResult& r
 nlohmann::json group_layer_maps(const std::vector<const RunResult*>& runs,
                                 const std::vector<std::string>& fields);
 
+// Per field, its mean over the activation layers at each epoch-end probe, one per run, as a band
+// over runs (the verdicts' FIELD.mean); null when no run recorded any of the fields.
+nlohmann::json group_layer_means(const std::vector<const RunResult*>& runs,
+                                 const std::vector<std::string>& fields);
+
 // grad_act_rms per layer at the first and last epoch-end probe, and the derivative factor
 // anchor * m^(L-1-i) (m = max |f'|, anchored at the last layer's value at the first probe).
 nlohmann::json group_gradient_flow(const std::vector<const RunResult*>& runs,
