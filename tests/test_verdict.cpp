@@ -365,6 +365,17 @@ TEST_CASE("RESULTS.md blocks are written from the records and a changed number i
   CHECK_THAT(first.text, Catch::Contains("actlab run experiments/speed.toml --profile full"));
   CHECK_FALSE(Catch::contains(first.text, "stale text"));
 
+  SECTION("the builds of the tuning runs are named beside the grid runs'") {
+    const auto sweep = dir.path() / "sweep";
+    const auto runs = expand(load_experiment(sweep / "experiment.toml"));
+    write_run(sweep / "tune", runs[0], "completed", 1.0);
+    auto config = read_json_or_empty(sweep / "tune" / "runs" / runs[0].id / "config.json");
+    config["resolved"] = {{"git_commit", "0123456789abcdef"}};
+    write_text(sweep / "tune" / "runs" / runs[0].id / "config.json", config.dump());
+    CHECK_THAT(regenerate_results_document(skeleton, dir.path()).text,
+               Catch::Contains("Made by actlab unrecorded (grid runs; tuning runs: 0123456789ab) "
+                               "with LibTorch"));
+  }
   SECTION("regenerating an up-to-date document changes nothing") {
     const auto second = regenerate_results_document(first.text, dir.path());
     CHECK(second.changed.empty());

@@ -45,6 +45,12 @@ def draw_by_activation(source, figures, stem):
             ok = full & ~np.isnan(x) & ~np.isnan(mean)
             ax.plot(x[ok], mean[ok], ls=style[activation], color=colour[activation], lw=2.2,
                     label=f"{activation} (mean of {len(group['run_curves'])})")
+            # Where the mean line cannot go on (runs stopped at the target): the mean epoch at
+            # which the group's runs reached each training-error target, when every run did.
+            for target in group["targets"]:
+                if target["metric"] == "train_error" and target["epoch_mean"] is not None:
+                    ax.plot([target["epoch_mean"]], [target["threshold"]], marker="v", ms=8,
+                            color=colour[activation], markeredgecolor="black", zorder=5)
         thresholds = sorted({t["threshold"] for g in members for t in g["targets"]
                              if t["metric"] == "train_error"})
         for threshold in thresholds:
@@ -64,5 +70,7 @@ def draw_by_activation(source, figures, stem):
                f"one panel per setting of {esc(source['name'])}, drawn as Krizhevsky et al. 2012 "
                f"drew Figure 1: ReLU solid, tanh dashed, every run thin, the mean of the runs "
                f"thick (drawn while every run of the group still trains: runs that stop at a "
-               f"target end early). Dotted: the training-error targets ({esc(targets) or 'none'}).")
+               f"target end early); ▼ marks the mean epoch at which the group's runs reached a "
+               f"target, drawn when every run reached it. Dotted: the training-error targets "
+               f"({esc(targets) or 'none'}).")
     return figures.save(fig, stem), caption

@@ -173,12 +173,19 @@ VerdictBlock verdict_block(const fs::path& base_dir, const std::string& dir_text
   if (!tuned.empty()) out += fmt::format("Tuned per configuration: {}.\n", tuned);
   std::vector<RunResult> all = runs.finished;
   all.insert(all.end(), runs.diverged.begin(), runs.diverged.end());
+  // The tuning and neighbour runs' builds too: a verdict rests on them as much as on the grid's.
+  std::string stages;
+  for (const auto& [folder, name] : {std::pair{"tune", "tuning"}, {"neighbours", "neighbour"}}) {
+    if (fs::is_directory(dir / folder / "runs"))
+      stages += fmt::format("; {} runs: {}", name,
+                            distinct(load_results(dir / folder), "git_commit", short_commit));
+  }
   out += fmt::format(
-      "Made by actlab {} with LibTorch {} on {} ({} thread(s) per run); {} training images, {} "
+      "Made by actlab {}{} with LibTorch {} on {} ({} thread(s) per run); {} training images, {} "
       "epoch(s) per run.\n",
-      distinct(all, "git_commit", short_commit), distinct(all, "libtorch_version"),
-      distinct(all, "device"), distinct(all, "threads"), distinct(all, "train_images"),
-      distinct_config(all, "epochs"));
+      distinct(all, "git_commit", short_commit), stages.empty() ? "" : " (grid runs" + stages + ")",
+      distinct(all, "libtorch_version"), distinct(all, "device"), distinct(all, "threads"),
+      distinct(all, "train_images"), distinct_config(all, "epochs"));
   // The profile the runs were made with ("" is the file's top level, `--profile full`).
   const std::string profile = all.empty() ? "standard" : run_profile(all.front());
   out += fmt::format(
