@@ -466,6 +466,9 @@ per = ["lr"]
   // The zig-zag figure: the cheap probes record the update paths after the first epoch.
   CHECK(std::filesystem::exists(sweep / "report" / "figures" / "0-browser-update-paths.png"));
   CHECK_THAT(dom.out, Catch::Contains("Left: path efficiency of the weights"));
+  // The trainability map: the grid varies activation and lr, with a training-error target.
+  CHECK(std::filesystem::exists(sweep / "report" / "figures" / "0-browser-trainability.png"));
+  CHECK_THAT(dom.out, Catch::Contains("One map per activation: learning rate across"));
   CHECK(std::stoi(broken[1]) == 0);
   // The verdict table, with the sweep's verdict and an outcome.
   CHECK_THAT(dom.out, Catch::Contains("class=\"verdicts\"") &&

@@ -20,6 +20,15 @@ namespace actlab {
 
 namespace {
 
+// "train_error_0.5_reached" -> "train_error_0.5_epoch" (the target's column); "" otherwise.
+std::string reached_epoch_column(const std::string& metric) {
+  const std::string suffix = "_reached";
+  if (metric.size() <= suffix.size() ||
+      metric.compare(metric.size() - suffix.size(), suffix.size(), suffix) != 0)
+    return "";
+  return metric.substr(0, metric.size() - suffix.size()) + "_epoch";
+}
+
 // "epochN" with N whole digits (the probe times and the early training-error area).
 bool is_epoch_time(const std::string& when) {
   return when.rfind("epoch", 0) == 0 && when.size() > 5 && when.size() < 12 &&
@@ -239,6 +248,13 @@ std::string unknown_metric(const std::string& metric, const std::vector<std::str
   }
   const auto columns = result_columns(targets);
   if (columns.count(metric)) return "";
+  if (const auto epoch = reached_epoch_column(metric); !epoch.empty()) {
+    return columns.count(epoch) ? ""
+                                : fmt::format(
+                                      "'{}': no such target in [targets] (it would be "
+                                      "recorded as {})",
+                                      metric, epoch);
+  }
   // The quantities' fields, and those the probe hook writes beside them (probe_hook.cpp).
   std::set<std::string> fields(probe_hook_fields().begin(), probe_hook_fields().end());
   for (const auto& name : quantity_registry().names()) {
@@ -299,7 +315,7 @@ bool run_matches(const RunResult& run,
 }
 
 bool is_rate_metric(const std::string& metric) {
-  return metric == "diverged";
+  return metric == "diverged" || !reached_epoch_column(metric).empty();
 }
 
 MetricValue run_metric(const RunResult& run, const std::string& metric) {
@@ -311,6 +327,10 @@ MetricValue run_metric(const RunResult& run, const std::string& metric) {
     return ratio;
   }
   const auto row = run.row();
+  if (const auto epoch = reached_epoch_column(metric); !epoch.empty()) {
+    if (!row.contains(epoch)) return {};
+    return {true, row[epoch].is_number() ? 1.0 : 0.0};
+  }
   if (row.contains(metric)) {
     const auto& v = row[metric];
     if (v.is_boolean()) return {true, v.get<bool>() ? 1.0 : 0.0};

@@ -51,7 +51,9 @@ std::string run_field_text(const RunResult& run, const std::string& key);
 bool run_matches(const RunResult& run,
                  const std::vector<std::pair<std::string, std::string>>& filter);
 
-// A 0/1 outcome of each run ("diverged"): judged as a rate, by an exact test.
+// A 0/1 outcome of each run, judged as a rate by an exact test: "diverged", and TARGET_reached
+// for a convergence target ("train_error_0.5_reached": 1 when the run reached it, 0 when it
+// did not, diverged runs included).
 bool is_rate_metric(const std::string& metric);
 
 }  // namespace actlab

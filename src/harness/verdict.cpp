@@ -22,7 +22,7 @@ using namespace verdict_judges;
 constexpr double kAlpha = 0.05;
 
 // A group must differ only in seed: averaging over another grid axis (two learning rates, say)
-// would answer a question nobody asked.
+// would answer a question nobody asked, unless the verdict pools it on purpose (`pool`).
 void check_not_pooled(const Experiment& e, const VerdictSpec& v, const std::string& side,
                       const std::vector<const RunResult*>& group) {
   std::map<std::string, std::set<std::string>> values;
@@ -34,11 +34,12 @@ void check_not_pooled(const Experiment& e, const VerdictSpec& v, const std::stri
     }
   }
   for (const auto& [key, distinct] : values) {
-    if (distinct.size() > 1) {
-      throw Error(fmt::format(
-          "{}:{}: verdict \"{}\": group {} pools runs with {} = {}: add {} to a and b, or to per",
-          e.file.string(), v.line, v.says, side, key,
-          join(std::vector<std::string>(distinct.begin(), distinct.end())), key));
+    if (distinct.size() > 1 && std::find(v.pool.begin(), v.pool.end(), key) == v.pool.end()) {
+      throw Error(
+          fmt::format("{}:{}: verdict \"{}\": group {} pools runs with {} = {}: add {} to a and b, "
+                      "or to per (or to pool, for a rate over a grid)",
+                      e.file.string(), v.line, v.says, side, key,
+                      join(std::vector<std::string>(distinct.begin(), distinct.end())), key));
     }
   }
 }
@@ -58,7 +59,9 @@ Collected collect(const Experiment& e, const VerdictSpec& spec,
            value_order_key(run_field_text(*y, "seed"));
   });
   Collected out;
-  const bool about_training = measures_training(spec.metric) && !spec.expects_untrained;
+  // A rate of reaching a target is about trainability itself: no run is left out for it.
+  const bool about_training =
+      measures_training(spec.metric) && !spec.expects_untrained && !is_rate_metric(spec.metric);
   for (const auto* run : runs) {
     const std::string seed = run_field_text(*run, "seed");
     if (about_training) {

@@ -77,6 +77,7 @@ VerdictSpec read_verdict(const Experiment& e, const toml::node& node) {
                                              "b",
                                              "expect",
                                              "per",
+                                             "pool",
                                              "pairing",
                                              "interval",
                                              "include_diverged",
@@ -110,11 +111,22 @@ VerdictSpec read_verdict(const Experiment& e, const toml::node& node) {
     (std::string(side) == "a" ? v.a : v.b) =
         filter_of(e, *filter, fmt::format("[[verdict]] {}", side), /*allow_arm_labels=*/true);
   }
-  if (const auto* per = (*table)["per"].as_array()) {
-    for (const auto& element : *per) {
-      if (!element.is_string()) fail(e, line, "[[verdict]] per must be a list of option names");
-      v.per.push_back(*element.value<std::string>());
+  for (auto [key, names] : {std::pair{"per", &v.per}, std::pair{"pool", &v.pool}}) {
+    if (const auto* list = (*table)[key].as_array()) {
+      for (const auto& element : *list) {
+        if (!element.is_string())
+          fail(e, line, fmt::format("[[verdict]] {} must be a list of option names", key));
+        names->push_back(*element.value<std::string>());
+      }
     }
+  }
+  // Pooling configurations is a question about a whole grid ("in what share of it does a net
+  // train?"), which only a rate answers: a mean over configurations answers none.
+  if (!v.pool.empty() && !is_rate_metric(v.metric)) {
+    fail(e, line,
+         fmt::format("[[verdict]] pool is for a rate over a grid (metric diverged or "
+                     "TARGET_reached), not '{}': remove pool, or add its options to per",
+                     v.metric));
   }
   for (auto [key, flag] : {std::pair{"include_diverged", &v.include_diverged},
                            std::pair{"expects_untrained", &v.expects_untrained}}) {
@@ -158,10 +170,13 @@ void check_verdicts(const Experiment& e) {
         }
       }
     }
-    for (const auto& key : v.per) {
-      if (!takes.count(key)) {
-        fail(e, v.line,
-             fmt::format("verdict \"{}\": per names '{}', which the file never sets", v.says, key));
+    for (const auto* keys : {&v.per, &v.pool}) {
+      for (const auto& key : *keys) {
+        if (!takes.count(key)) {
+          fail(e, v.line,
+               fmt::format("verdict \"{}\": {} names '{}', which the file never sets", v.says,
+                           keys == &v.per ? "per" : "pool", key));
+        }
       }
     }
   }

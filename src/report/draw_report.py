@@ -16,6 +16,7 @@ from report_figures import (CURVE_LABELS, Figures, MaxNLocator, LogNorm, Normali
                             finish, fmt, np, panel_grid, plt, seeds_text, values)
 from figure_by_activation import draw_by_activation
 from figure_update_paths import draw_update_paths
+from figure_trainability import draw_trainability
 from report_html import IMAGE_CHECK, STYLE, figure_html, group_table, runs_table, verdict_table
 
 HEATMAP_TITLES = {
@@ -289,6 +290,7 @@ def main():
                                                   heatmap["field"], heatmap["log"])))
         parts.append(figure_html(draw_gradient_flow(source, figures, prefix + "-gradient-flow", band)))
         parts.append(figure_html(draw_update_paths(source, figures, prefix + "-update-paths", band)))
+        parts.append(figure_html(draw_trainability(source, figures, prefix + "-trainability")))
         parts.append(figure_html(draw_depth_sweep(source, figures, prefix + "-depth")))
         parts.append(figure_html(draw_histograms(source, figures, prefix + "-histograms")))
         if source["apart"]:
