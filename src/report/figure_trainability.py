@@ -45,8 +45,8 @@ def draw_trainability(source, figures, stem):
             target["reached"], target["runs"] + extra)
     activations = sorted(cells)
     rows = sorted({row for per in cells.values() for row in per})
-    fig, axes = panel_grid(len(activations), width=1.2 + 0.55 * len(rates),
-                           height=1.2 + 0.32 * len(rows), ncols=3, sharey=True)
+    fig, axes = panel_grid(len(activations), width=max(3.2, 1.2 + 0.55 * len(rates)),
+                           height=2.4 + 0.32 * len(rows), ncols=3, sharey=True)
     cmap = plt.get_cmap("RdYlGn").copy()
     cmap.set_bad("lightgrey")
     image = None
@@ -70,8 +70,7 @@ def draw_trainability(source, figures, stem):
         ax.set_title(f"{activation}: {int(trained)} of {int(np.isfinite(share).sum())} cells "
                      f"train", fontsize=9)
     finish(fig, f"{source['name']}: where each activation trains")
-    fig.colorbar(image, ax=list(axes), shrink=0.85,
-                 label=f"share of runs reaching training error {fmt(threshold)}")
+    fig.colorbar(image, ax=list(axes), shrink=0.85, label=f"share reaching {fmt(threshold)}")
     caption = (f"One map per activation: learning rate across, the grid's other values down; each "
                f"cell's colour and text are the share of its runs (seeds) that reached training "
                f"error {esc(fmt(threshold))}, the file's first training-error target, with "
