@@ -187,52 +187,6 @@ include_diverged = true
   CHECK_THAT(effect_text(v), Catch::Contains("difference of rates 0.8 (a 0.8 ["));
 }
 
-TEST_CASE("the share of runs that reach a target is a rate, nets at chance and diverged included",
-          "[unit][harness][verdict]") {
-  // relu reaches 25% in every seed; tanh in seed 0 only, sits at chance in 1 to 3 and diverges
-  // in 4: a run that never trains is the answer here, not a run to leave out.
-  const auto trains = [](const std::string& activation, int seed) {
-    const bool reached = activation == "relu" || seed == 0;
-    auto s = completed(reached ? 0.2 : 0.9, 1);
-    s["targets"] = {target_25(reached ? std::optional<double>(5) : std::nullopt)};
-    if (activation == "tanh" && seed == 4) s["status"] = "diverged";
-    return s;
-  };
-  const auto v = verdicts_of(R"([[verdict]]
-says = "relu trains in more of the runs"
-metric = "train_error_0.25_reached"
-a = { activation = "relu" }
-b = { activation = "tanh" }
-expect = "difference > 0"
-include_diverged = true
-)",
-                             trains)
-                     .at(0);
-  CHECK(v.kind == "rates");
-  CHECK(v.a.values == std::vector<double>(5, 1.0));
-  CHECK(v.b.values == std::vector<double>{1, 0, 0, 0, 0});
-  CHECK(v.effect == Approx(0.8));
-  CHECK(v.p == Approx(0.0476190476).epsilon(1e-6));  // scipy.stats.fisher_exact([[5,0],[1,4]])
-  CHECK(v.outcome == "HOLDS");
-  // A target the file does not declare is refused before anything runs.
-  TempDir dir;
-  CHECK_THROWS_WITH(load_experiment(write_fixture_file(
-                        dir / "e.toml", std::string(kHeader) +
-                                            "[targets]\ntrain_error = 0.5\n[[verdict]]\nsays = "
-                                            "\"x\"\nmetric = \"train_error_0.3_reached\"\na = "
-                                            "{ activation = \"relu\" }\nb = { activation = "
-                                            "\"tanh\" }\nexpect = \"difference > 0\"\n")),
-                    Catch::Contains("no such target in [targets]"));
-  // pool is for a rate over a grid only.
-  CHECK_THROWS_WITH(
-      load_experiment(write_fixture_file(
-          dir / "p.toml", std::string(kHeader) + "[[verdict]]\nsays = \"x\"\nmetric = "
-                                                 "\"train_error_auc\"\na = { activation = \"relu\" "
-                                                 "}\nb = { activation = \"tanh\" }\nexpect = "
-                                                 "\"ratio > 1\"\npool = [\"seed\"]\n")),
-      Catch::Contains("pool is for a rate over a grid"));
-}
-
 TEST_CASE("equivalence needs the 90% interval inside the band", "[unit][harness][verdict]") {
   const auto close = [](const std::string& activation, int seed) {
     const double jitter = 0.01 * (seed - 2);

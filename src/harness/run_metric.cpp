@@ -23,7 +23,7 @@ namespace {
 // "train_error_0.5_reached" -> "train_error_0.5_epoch" (the target's column); "" otherwise.
 std::string reached_epoch_column(const std::string& metric) {
   const std::string suffix = "_reached";
-  if (metric.size() <= suffix.size() ||
+  if (metric.find(" / ") != std::string::npos || metric.size() <= suffix.size() ||
       metric.compare(metric.size() - suffix.size(), suffix.size(), suffix) != 0)
     return "";
   return metric.substr(0, metric.size() - suffix.size()) + "_epoch";
@@ -329,7 +329,9 @@ MetricValue run_metric(const RunResult& run, const std::string& metric) {
   const auto row = run.row();
   if (const auto epoch = reached_epoch_column(metric); !epoch.empty()) {
     if (!row.contains(epoch)) return {};
-    return {true, row[epoch].is_number() ? 1.0 : 0.0};
+    // A run that diverged did not train, whatever it reached before (the trainability map too).
+    const bool diverged = row.value("status", "") == "diverged";
+    return {true, row[epoch].is_number() && !diverged ? 1.0 : 0.0};
   }
   if (row.contains(metric)) {
     const auto& v = row[metric];

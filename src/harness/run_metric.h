@@ -52,8 +52,8 @@ bool run_matches(const RunResult& run,
                  const std::vector<std::pair<std::string, std::string>>& filter);
 
 // A 0/1 outcome of each run, judged as a rate by an exact test: "diverged", and TARGET_reached
-// for a convergence target ("train_error_0.5_reached": 1 when the run reached it, 0 when it
-// did not, diverged runs included).
+// for a convergence target ("train_error_0.5_reached": 1 when the run reached it and did not
+// diverge, else 0). Verdicts on either must count diverged runs (include_diverged = true).
 bool is_rate_metric(const std::string& metric);
 
 }  // namespace actlab

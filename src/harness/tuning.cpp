@@ -85,6 +85,7 @@ std::vector<RunSpec> neighbour_runs(const Experiment& e, const std::string& prof
   const auto& values = candidates(e, profile);
   std::set<std::string> seen;
   for (const auto& base : expand(e, profile, &choice)) {
+    if (base.fixes_tuned_option) continue;  // a control at a fixed rate has no neighbours
     const std::string key = configuration_key(base);
     // The first run of a configuration in grid order has the grid's first seed.
     if (!seen.insert(key).second) continue;

@@ -137,6 +137,13 @@ VerdictSpec read_verdict(const Experiment& e, const toml::node& node) {
       *flag = *node_value->value<bool>();
     }
   }
+  // A share that leaves diverged runs out is inflated by exactly the runs that did not train.
+  if (is_rate_metric(v.metric) && !v.include_diverged) {
+    fail(e, line,
+         fmt::format("[[verdict]] '{}' is a rate over runs, diverged ones included: add "
+                     "include_diverged = true",
+                     v.metric));
+  }
   v.pairing = choice(e, *table, "pairing", {"auto", "seed", "none"}, "auto");
   v.interval = choice(e, *table, "interval", {"t", "bootstrap"}, "t");
   return v;

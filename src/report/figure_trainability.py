@@ -1,8 +1,8 @@
 """Where each activation trains (the "sigmoid is fragile" answer): one map per activation, the
 learning rate across, every combination of the grid's other values (depth, batch norm, init...)
 down, each cell the share of its runs that reached the file's first training-error target.
-Diverged runs count as not reached (they are runs of the cell that did not train); killed or
-stale runs are left out. Drawn for a sweep whose grid varies activation and lr."""
+Diverged runs count as not reached, whatever they reached before diverging (as the verdicts'
+TARGET_reached counts them); killed or stale runs are left out. Drawn for a sweep whose grid varies activation and lr."""
 from report_figures import esc, finish, fmt, np, panel_grid, plt
 
 
@@ -23,26 +23,27 @@ def draw_trainability(source, figures, stem):
     if not targets:
         return None
     threshold = targets[0]["threshold"]
-    rates = sorted({g["axes"]["lr"] for g in groups}, key=lr_value)
+    # Every finished or diverged run is a trial of its cell (a cell whose runs all diverged is
+    # 0 of n, not empty); only finished runs can have reached the target, as TARGET_reached counts.
+    runs = [r for r in source["runs"] if r["class"] in ("finished", "diverged")
+            and {"activation", "lr"} <= set(r["axes"])]
+    rates = sorted({str(r["axes"]["lr"]) for r in runs}, key=lr_value)
     if len(rates) < 2:
         return None
-    diverged = {}
-    for run in source["apart"]:
-        if run["reason"] == "diverged" and {"activation", "lr"} <= set(run["axes"]):
-            key = (run["axes"]["activation"], cell_key(run["axes"]))
-            diverged[key] = diverged.get(key, 0) + 1
-    cells = {}  # (activation, key without lr and activation) -> {lr: (reached, runs)}
+    cells = {}  # activation -> {row (the other axes): {lr: [reached, runs]}}
+    for run in runs:
+        full = cell_key(run["axes"])
+        row = tuple((k, v) for k, v in full if k != "lr")
+        cell = cells.setdefault(run["axes"]["activation"], {}).setdefault(row, {})
+        cell.setdefault(str(run["axes"]["lr"]), [0, 0])[1] += 1
     for group in groups:
         target = next((t for t in group["targets"]
                        if t["metric"] == "train_error" and t["threshold"] == threshold), None)
         if target is None:
             continue
-        activation = group["axes"]["activation"]
         full = cell_key(group["axes"])
         row = tuple((k, v) for k, v in full if k != "lr")
-        extra = diverged.get((activation, full), 0)
-        cells.setdefault(activation, {}).setdefault(row, {})[group["axes"]["lr"]] = (
-            target["reached"], target["runs"] + extra)
+        cells[group["axes"]["activation"]][row][str(group["axes"]["lr"])][0] += target["reached"]
     activations = sorted(cells)
     rows = sorted({row for per in cells.values() for row in per})
     fig, axes = panel_grid(len(activations), width=max(3.2, 1.2 + 0.55 * len(rates)),
@@ -54,10 +55,10 @@ def draw_trainability(source, figures, stem):
         share = np.full((len(rows), len(rates)), np.nan)
         for r, row in enumerate(rows):
             for c, rate in enumerate(rates):
-                reached, runs = cells[activation].get(row, {}).get(rate, (0, 0))
-                if runs:
-                    share[r, c] = reached / runs
-                    ax.text(c, r, f"{reached}/{runs}", ha="center", va="center", fontsize=7)
+                reached, count = cells[activation].get(row, {}).get(rate, (0, 0))
+                if count:
+                    share[r, c] = reached / count
+                    ax.text(c, r, f"{reached}/{count}", ha="center", va="center", fontsize=7)
         image = ax.imshow(np.ma.masked_invalid(share), origin="lower", aspect="auto", cmap=cmap,
                           vmin=0, vmax=1, interpolation="nearest")
         ax.set_xticks(range(len(rates)))

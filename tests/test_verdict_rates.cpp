@@ -1,0 +1,145 @@
+// Shares of a grid as rates: TARGET_reached (1 when a run reached the target and did not
+// diverge), judged by Fisher's exact test, and `pool`, which lets a rate's group pool axes.
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "src/core/error.h"
+#include "src/core/files.h"
+#include "src/harness/experiment.h"
+#include "src/harness/results.h"
+#include "src/harness/run_set.h"
+#include "src/harness/verdict.h"
+#include "tests/helpers.h"
+
+using namespace actlab;
+using actlab::testing::TempDir;
+using actlab::testing::write_text;
+
+namespace {
+
+const char* kGrid = R"(name = "rates"
+claim = "c"
+[base]
+model = "krizhevsky4"
+epochs = 3
+[grid]
+activation = ["relu", "tanh"]
+lr = [0.01, 0.1]
+seed = [1, 2, 3, 4, 5]
+[targets]
+train_error = 0.25
+)";
+
+// What a run's summary.json holds, from its grid values.
+using Summary = std::function<nlohmann::json(const std::map<std::string, std::string>& axes)>;
+
+// Reached at epoch 2 (final error 0.2) or never (0.9); status "completed" unless given.
+nlohmann::json run_summary(bool reached, const std::string& status = "completed") {
+  const auto at = reached ? nlohmann::json(2) : nlohmann::json();
+  return {{"status", status},
+          {"final_train_error", reached ? 0.2 : 0.9},
+          {"epochs_completed", 3},
+          {"targets",
+           {{{"metric", "train_error"},
+             {"threshold", 0.25},
+             {"reached", reached},
+             {"epoch", at},
+             {"position", at},
+             {"step", nullptr},
+             {"images_seen", nullptr},
+             {"seconds", nullptr}}}}};
+}
+
+std::vector<VerdictResult> judge(const TempDir& dir, const std::string& verdicts,
+                                 const Summary& summary) {
+  const Experiment e = load_experiment(write_text(dir / "experiment.toml", kGrid + verdicts));
+  for (const auto& spec : expand(e)) {
+    std::map<std::string, std::string> axes(spec.axes.begin(), spec.axes.end());
+    nlohmann::json config = nlohmann::json::object();
+    for (const auto& [key, value] : spec.options) config[key] = value;
+    config["seed"] = std::stoi(axes["seed"]);
+    const auto run = dir / "runs" / spec.id;
+    write_text(run / "run.json", nlohmann::json({{"run_id", spec.id},
+                                                 {"experiment", "rates"},
+                                                 {"profile", ""},
+                                                 {"axes", nlohmann::json(axes)}})
+                                     .dump());
+    write_text(run / "config.json", config.dump());
+    write_text(run / "summary.json", summary(axes).dump());
+    write_text(run / "metrics.jsonl", "{\"epoch\":0,\"train_error\":0.9}\n");
+  }
+  return evaluate_verdicts(e, classify_runs(dir.path(), load_results(dir.path())));
+}
+
+}  // namespace
+
+TEST_CASE("the share of a grid that reaches a target is a rate; pool pools only what it names",
+          "[unit][harness][verdict]") {
+  // relu reaches 25% at both rates in every seed; tanh only at lr 0.01 in seed 1, and at lr 0.1
+  // seed 2 reaches it and then diverges (not trained, as the trainability map counts it).
+  const Summary trains = [](const auto& axes) {
+    const bool relu = axes.at("activation") == "relu";
+    if (!relu && axes.at("lr") == "0.1" && axes.at("seed") == "2")
+      return run_summary(true, "diverged");
+    return run_summary(relu || (axes.at("lr") == "0.01" && axes.at("seed") == "1"));
+  };
+  const std::string verdict = R"([[verdict]]
+says = "relu trains in more of the grid"
+metric = "train_error_0.25_reached"
+a = { activation = "relu" }
+b = { activation = "tanh" }
+expect = "difference > 0"
+include_diverged = true
+)";
+  TempDir dir;
+  // Without pool, a group spanning two rates is refused, naming the fix.
+  CHECK_THROWS_WITH(
+      judge(dir, verdict, trains),
+      Catch::Contains("pools runs with lr = 0.01, 0.1") && Catch::Contains("or to pool"));
+  TempDir pooled_dir;
+  const auto v = judge(pooled_dir, verdict + "pool = [\"lr\"]\n", trains).at(0);
+  CHECK(v.kind == "rates");
+  CHECK(v.a.values == std::vector<double>(10, 1.0));
+  CHECK(std::count(v.b.values.begin(), v.b.values.end(), 1.0) == 1);  // the diverged run is 0
+  CHECK(v.b.values.size() == 10);
+  CHECK(v.effect == Approx(0.9));
+  // scipy.stats.fisher_exact([[10, 0], [1, 9]]) -> p = 1.19076e-04
+  CHECK(v.p == Approx(1.19076e-4).epsilon(1e-4));
+  CHECK(v.outcome == "HOLDS");
+  // Per rate instead: relu 5 of 5 against tanh 1 of 5 at 0.01, 0 of 5 at 0.1.
+  TempDir per_dir;
+  const auto per = judge(per_dir, verdict + "per = [\"lr\"]\n", trains);
+  REQUIRE(per.size() == 2);
+  CHECK(per.at(0).b.values == std::vector<double>{1, 0, 0, 0, 0});
+  CHECK(per.at(1).b.values == std::vector<double>(5, 0.0));
+}
+
+TEST_CASE("a rate must count diverged runs, pool is for rates, and a ratio is no rate",
+          "[unit][harness][verdict]") {
+  TempDir dir;
+  const auto refused = [&](const std::string& verdict, const std::string& why) {
+    CHECK_THROWS_WITH(load_experiment(write_text(dir / "e.toml", kGrid + verdict)),
+                      Catch::Contains(why));
+  };
+  const std::string groups =
+      "a = { activation = \"relu\", lr = 0.01 }\nb = { activation = \"tanh\", lr = 0.01 }\n";
+  refused("[[verdict]]\nsays = \"x\"\nmetric = \"train_error_0.25_reached\"\n" + groups +
+              "expect = \"difference > 0\"\n",
+          "add include_diverged = true");
+  refused("[[verdict]]\nsays = \"x\"\nmetric = \"train_error_0.3_reached\"\n" + groups +
+              "expect = \"difference > 0\"\ninclude_diverged = true\n",
+          "no such target in [targets]");
+  refused("[[verdict]]\nsays = \"x\"\nmetric = \"final_train_error\"\n" + groups +
+              "expect = \"difference > 0\"\npool = [\"seed\"]\n",
+          "pool is for a rate over a grid");
+  refused("[[verdict]]\nsays = \"x\"\nmetric = \"train_error_auc\"\n" + groups +
+              "expect = \"difference > 0\"\npool = [\"depth\"]\n",
+          "pool is for a rate over a grid");
+  // A ratio whose denominator ends in _reached is a ratio of values, not a rate: no pool.
+  refused("[[verdict]]\nsays = \"x\"\nmetric = \"final_train_error / train_error_0.25_reached\"\n" +
+              groups + "expect = \"ratio > 1\"\npool = [\"seed\"]\n",
+          "pool is for a rate over a grid");
+}
