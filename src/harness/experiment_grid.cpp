@@ -123,10 +123,10 @@ std::vector<RunSpec> expand(const Experiment& e, const std::string& profile_name
       picks[a] = rest % axes[a].values.size();
       rest /= axes[a].values.size();
     }
+    const bool tuned = e.tune.has_value();
     for (size_t a = 0; a < axes.size(); ++a) {
       const auto& value = axes[a].values[picks[a]].value;
       run.axes.emplace_back(axes[a].key, value);
-      const bool tuned = e.tune.has_value();
       if (axes[a].arms.empty()) {
         options[axes[a].key] = value;
         run.fixes_tuned_option |= tuned && axes[a].key == e.tune->option;

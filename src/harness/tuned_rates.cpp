@@ -147,11 +147,11 @@ Matches match_configurations(const Experiment& e, const std::string& profile, co
   for (const auto& run : expand(e, profile)) {
     // A seed the table tuned on would repeat its winning tuning run's first epochs in the
     // reader: the winner's luck (the noise the choice selected for) would count as a result.
-    if (tuning_seeds.count(seed_of(run))) {
+    if (const uint64_t seed = seed_of(run); tuning_seeds.count(seed)) {
       throw Error(fmt::format(
           "{}: run {} uses seed {}, the seed {} tuned its rates on: a rate chosen on a seed's "
           "luck would be judged on the same luck; give this file seeds the table does not use",
-          e.file.string(), run.id, seed_of(run), table.file.string()));
+          e.file.string(), run.id, seed, table.file.string()));
     }
     const std::string key = configuration_key(run, option);
     if (run.fixes_tuned_option || matches.count(key)) continue;

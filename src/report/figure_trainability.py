@@ -6,8 +6,10 @@ TARGET_reached counts them); killed or stale runs are left out. Drawn for a swee
 from report_figures import esc, finish, fmt, np, panel_grid, plt
 
 
-def cell_key(axes):
-    return tuple(sorted((k, str(v)) for k, v in axes.items() if k not in ("seed", "activation")))
+def row_key(axes):
+    """A map's row: the grid values other than activation, lr and seed."""
+    return tuple(sorted((k, str(v)) for k, v in axes.items()
+                        if k not in ("seed", "activation", "lr")))
 
 
 def lr_value(text):
@@ -32,18 +34,15 @@ def draw_trainability(source, figures, stem):
         return None
     cells = {}  # activation -> {row (the other axes): {lr: [reached, runs]}}
     for run in runs:
-        full = cell_key(run["axes"])
-        row = tuple((k, v) for k, v in full if k != "lr")
-        cell = cells.setdefault(run["axes"]["activation"], {}).setdefault(row, {})
+        cell = cells.setdefault(run["axes"]["activation"], {}).setdefault(row_key(run["axes"]), {})
         cell.setdefault(str(run["axes"]["lr"]), [0, 0])[1] += 1
     for group in groups:
         target = next((t for t in group["targets"]
                        if t["metric"] == "train_error" and t["threshold"] == threshold), None)
         if target is None:
             continue
-        full = cell_key(group["axes"])
-        row = tuple((k, v) for k, v in full if k != "lr")
-        cells[group["axes"]["activation"]][row][str(group["axes"]["lr"])][0] += target["reached"]
+        axes = group["axes"]
+        cells[axes["activation"]][row_key(axes)][str(axes["lr"])][0] += target["reached"]
     activations = sorted(cells)
     rows = sorted({row for per in cells.values() for row in per})
     fig, axes = panel_grid(len(activations), width=max(3.2, 1.2 + 0.55 * len(rates)),
