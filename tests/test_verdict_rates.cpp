@@ -76,7 +76,7 @@ std::vector<VerdictResult> judge(const TempDir& dir, const std::string& verdicts
 
 }  // namespace
 
-TEST_CASE("the share of a grid that reaches a target is a rate; pool pools only what it names",
+TEST_CASE("the share of a grid that reaches a target is a rate, and pool pools only what it names",
           "[unit][harness][verdict]") {
   // relu reaches 25% at both rates in every seed; tanh only at lr 0.01 in seed 1, and at lr 0.1
   // seed 2 reaches it and then diverges (not trained, as the trainability map counts it).
@@ -92,7 +92,6 @@ metric = "train_error_0.25_reached"
 a = { activation = "relu" }
 b = { activation = "tanh" }
 expect = "difference > 0"
-include_diverged = true
 )";
   TempDir dir;
   // Without pool, a group spanning two rates is refused, naming the fix.
@@ -104,7 +103,7 @@ include_diverged = true
   CHECK(v.kind == "rates");
   CHECK(v.a.values == std::vector<double>(10, 1.0));
   CHECK(std::count(v.b.values.begin(), v.b.values.end(), 1.0) == 1);  // the diverged run is 0
-  CHECK(v.b.values.size() == 10);
+  CHECK(v.b.values.size() == 10);  // counted without include_diverged: a rate implies it
   CHECK(v.effect == Approx(0.9));
   // scipy.stats.fisher_exact([[10, 0], [1, 9]]) -> p = 1.19076e-04
   CHECK(v.p == Approx(1.19076e-4).epsilon(1e-4));
@@ -127,8 +126,8 @@ TEST_CASE("a rate must count diverged runs, pool is for rates, and a ratio is no
   const std::string groups =
       "a = { activation = \"relu\", lr = 0.01 }\nb = { activation = \"tanh\", lr = 0.01 }\n";
   refused("[[verdict]]\nsays = \"x\"\nmetric = \"train_error_0.25_reached\"\n" + groups +
-              "expect = \"difference > 0\"\n",
-          "add include_diverged = true");
+              "expect = \"difference > 0\"\ninclude_diverged = false\n",
+          "remove include_diverged = false");
   refused("[[verdict]]\nsays = \"x\"\nmetric = \"train_error_0.3_reached\"\n" + groups +
               "expect = \"difference > 0\"\ninclude_diverged = true\n",
           "no such target in [targets]");

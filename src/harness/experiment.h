@@ -67,7 +67,7 @@ struct VerdictSpec {
   double upper = 0;
   std::vector<std::string> per;
   std::vector<std::string> pool;  // axes a group may pool over (a rate over a grid only)
-  bool include_diverged = false;   // count diverged runs (e.g. for the metric `diverged`)
+  bool include_diverged = false;   // count diverged runs (implied for rates)
   std::string pairing = "auto";    // "auto" (by seed when both groups have the same seeds),
                                    // "seed" (required), "none"
   std::string interval = "t";      // "t" | "bootstrap" (only with >= 10 runs a group)

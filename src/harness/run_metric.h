@@ -53,7 +53,7 @@ bool run_matches(const RunResult& run,
 
 // A 0/1 outcome of each run, judged as a rate by an exact test: "diverged", and TARGET_reached
 // for a convergence target ("train_error_0.5_reached": 1 when the run reached it and did not
-// diverge, else 0). Verdicts on either must count diverged runs (include_diverged = true).
+// diverge, else 0). Verdicts on either count diverged runs (include_diverged is implied).
 bool is_rate_metric(const std::string& metric);
 
 }  // namespace actlab

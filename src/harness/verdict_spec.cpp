@@ -128,6 +128,9 @@ VerdictSpec read_verdict(const Experiment& e, const toml::node& node) {
                      "TARGET_reached), not '{}': remove pool, or add its options to per",
                      v.metric));
   }
+  // A share that leaves diverged runs out is inflated by exactly the runs that did not train, so
+  // a rate counts them unless told otherwise, and being told otherwise is refused.
+  v.include_diverged = is_rate_metric(v.metric);
   for (auto [key, flag] : {std::pair{"include_diverged", &v.include_diverged},
                            std::pair{"expects_untrained", &v.expects_untrained}}) {
     if (const auto* node_value = table->get(key)) {
@@ -137,11 +140,10 @@ VerdictSpec read_verdict(const Experiment& e, const toml::node& node) {
       *flag = *node_value->value<bool>();
     }
   }
-  // A share that leaves diverged runs out is inflated by exactly the runs that did not train.
   if (is_rate_metric(v.metric) && !v.include_diverged) {
     fail(e, line,
-         fmt::format("[[verdict]] '{}' is a rate over runs, diverged ones included: add "
-                     "include_diverged = true",
+         fmt::format("[[verdict]] '{}' is a rate over runs, diverged ones included: remove "
+                     "include_diverged = false",
                      v.metric));
   }
   v.pairing = choice(e, *table, "pairing", {"auto", "seed", "none"}, "auto");
