@@ -14,20 +14,15 @@
 #include "src/harness/results.h"
 #include "src/harness/run_set.h"
 #include "src/harness/verdict.h"
+#include "tests/hand_made_sweep.h"
 #include "tests/helpers.h"
 
 using namespace actlab;
 using actlab::testing::run_actlab;
 using actlab::testing::TempDir;
+using actlab::testing::write_text;
 
 namespace {
-
-std::filesystem::path write_fixture_file(const std::filesystem::path& path,
-                                         const std::string& text) {
-  std::filesystem::create_directories(path.parent_path());
-  std::ofstream(path) << text;
-  return path;
-}
 
 const char* kHeader = R"(name = "outcomes"
 claim = "c"
@@ -46,25 +41,9 @@ using Summaries = std::function<nlohmann::json(const std::string& activation, in
 // A sweep of kHeader + `verdicts` whose runs have the summaries `summary` gives.
 std::vector<VerdictResult> verdicts_of(const std::string& verdicts, const Summaries& summary) {
   TempDir dir;
-  const auto file = write_fixture_file(dir / "experiment.toml", std::string(kHeader) + verdicts);
-  const Experiment experiment = load_experiment(file);
-  for (const auto& spec : expand(experiment)) {
-    nlohmann::json axes = nlohmann::json::object(), config = nlohmann::json::object();
-    for (const auto& [key, value] : spec.axes) axes[key] = value;
-    for (const auto& [key, value] : spec.options) config[key] = value;
-    config["seed"] = std::stoi(axes["seed"].get<std::string>());
-    const auto run = dir / "runs" / spec.id;
-    write_fixture_file(
-        run / "run.json",
-        nlohmann::json(
-            {{"run_id", spec.id}, {"experiment", "outcomes"}, {"profile", ""}, {"axes", axes}})
-            .dump());
-    write_fixture_file(run / "config.json", config.dump());
-    write_fixture_file(run / "summary.json",
-                       summary(config["activation"], config["seed"].get<int>()).dump());
-    write_fixture_file(run / "metrics.jsonl", "{\"epoch\":0,\"train_error\":0.9}\n");
-  }
-  return evaluate_verdicts(experiment, classify_runs(dir.path(), load_results(dir.path())));
+  return actlab::testing::judge_hand_made(
+      dir, std::string(kHeader) + verdicts,
+      [&](const auto& axes) { return summary(axes.at("activation"), std::stoi(axes.at("seed"))); });
 }
 
 nlohmann::json completed(double final_train_error, double auc) {
@@ -291,7 +270,7 @@ TEST_CASE("a tiny real sweep: a net at chance is NOT TRAINED, a target it never 
   ::setenv("ACTLAB_DATA", actlab::testing::cifar10_dir().c_str(), 1);
   TempDir dir;
   // sigmoid at lr 1e-4 stays at chance (0.9 training error); relu at 0.01 leaves it in an epoch.
-  const auto file = write_fixture_file(dir / "tiny.toml", R"(name = "tiny"
+  const auto file = write_text(dir / "tiny.toml", R"(name = "tiny"
 claim = "c"
 source = "tests"
 [base]
@@ -349,21 +328,20 @@ expects_untrained = true
 TEST_CASE("damaged records are named and listed apart, never averaged",
           "[unit][harness][verdict]") {
   TempDir dir;
-  const auto file = write_fixture_file(dir / "experiment.toml", std::string(kHeader) + kAucVerdict);
+  const auto file = write_text(dir / "experiment.toml", std::string(kHeader) + kAucVerdict);
   const auto runs = expand(load_experiment(file));
   for (const auto& spec : runs) {
     nlohmann::json axes = nlohmann::json::object(), config = nlohmann::json::object();
     for (const auto& [key, value] : spec.axes) axes[key] = value;
     for (const auto& [key, value] : spec.options) config[key] = value;
     const auto run = dir / "runs" / spec.id;
-    write_fixture_file(run / "run.json",
-                       nlohmann::json({{"run_id", spec.id}, {"axes", axes}}).dump());
-    write_fixture_file(run / "config.json", config.dump());
-    write_fixture_file(run / "summary.json", completed(0.3, 1.0).dump());
-    write_fixture_file(run / "metrics.jsonl", "{\"epoch\":0}\n{\"epoch\":1}\n");
+    write_text(run / "run.json", nlohmann::json({{"run_id", spec.id}, {"axes", axes}}).dump());
+    write_text(run / "config.json", config.dump());
+    write_text(run / "summary.json", completed(0.3, 1.0).dump());
+    write_text(run / "metrics.jsonl", "{\"epoch\":0}\n{\"epoch\":1}\n");
   }
-  write_fixture_file(dir / "runs" / runs[0].id / "summary.json", "{\"status\": \"compl");
-  write_fixture_file(dir / "runs" / runs[1].id / "metrics.jsonl", "{\"epoch\":0}\n{\"epo");
+  write_text(dir / "runs" / runs[0].id / "summary.json", "{\"status\": \"compl");
+  write_text(dir / "runs" / runs[1].id / "metrics.jsonl", "{\"epoch\":0}\n{\"epo");
   std::filesystem::remove(dir / "runs" / runs[2].id / "metrics.jsonl");
   const RunSet set = classify_runs(dir.path(), load_results(dir.path()));
   CHECK(set.finished.size() == runs.size() - 3);

@@ -12,6 +12,7 @@
 #include "src/harness/results.h"
 #include "src/harness/run_set.h"
 #include "src/harness/verdict.h"
+#include "tests/hand_made_sweep.h"
 #include "tests/helpers.h"
 
 using namespace actlab;
@@ -34,7 +35,7 @@ train_error = 0.25
 )";
 
 // What a run's summary.json holds, from its grid values.
-using Summary = std::function<nlohmann::json(const std::map<std::string, std::string>& axes)>;
+using Summary = actlab::testing::HandMadeSummary;
 
 // Reached at epoch 2 (final error 0.2) or never (0.9); status "completed" unless given.
 nlohmann::json run_summary(bool reached, const std::string& status = "completed") {
@@ -55,23 +56,7 @@ nlohmann::json run_summary(bool reached, const std::string& status = "completed"
 
 std::vector<VerdictResult> judge(const TempDir& dir, const std::string& verdicts,
                                  const Summary& summary) {
-  const Experiment e = load_experiment(write_text(dir / "experiment.toml", kGrid + verdicts));
-  for (const auto& spec : expand(e)) {
-    std::map<std::string, std::string> axes(spec.axes.begin(), spec.axes.end());
-    nlohmann::json config = nlohmann::json::object();
-    for (const auto& [key, value] : spec.options) config[key] = value;
-    config["seed"] = std::stoi(axes["seed"]);
-    const auto run = dir / "runs" / spec.id;
-    write_text(run / "run.json", nlohmann::json({{"run_id", spec.id},
-                                                 {"experiment", "rates"},
-                                                 {"profile", ""},
-                                                 {"axes", nlohmann::json(axes)}})
-                                     .dump());
-    write_text(run / "config.json", config.dump());
-    write_text(run / "summary.json", summary(axes).dump());
-    write_text(run / "metrics.jsonl", "{\"epoch\":0,\"train_error\":0.9}\n");
-  }
-  return evaluate_verdicts(e, classify_runs(dir.path(), load_results(dir.path())));
+  return actlab::testing::judge_hand_made(dir, kGrid + verdicts, summary);
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ namespace {
 // "train_error_0.5_reached" -> "train_error_0.5_epoch" (the target's column); "" otherwise.
 std::string reached_epoch_column(const std::string& metric) {
   const std::string suffix = "_reached";
-  if (metric.find(" / ") != std::string::npos || metric.size() <= suffix.size() ||
+  if (metric.find(' ') != std::string::npos || metric.size() <= suffix.size() ||
       metric.compare(metric.size() - suffix.size(), suffix.size(), suffix) != 0)
     return "";
   return metric.substr(0, metric.size() - suffix.size()) + "_epoch";

@@ -10,6 +10,7 @@
 #include "src/core/error.h"
 #include "src/core/spec.h"
 #include "src/harness/run_metric.h"
+#include "src/harness/verdict_across.h"
 #include "src/harness/verdict_judges.h"
 
 namespace actlab {
@@ -49,8 +50,22 @@ struct Collected {
   VerdictGroup group;
   int missing = 0, unrecorded = 0;
   bool recorded = false;
-  std::vector<std::string> untrained;  // "seed 2: 0.899"
+  std::vector<std::string> untrained;    // "seed 2: 0.899"
+  std::vector<std::string> missing_why;  // a value picked over the grid: "seed 3: trains at no lr"
 };
+
+// One value per seed picked over the grid's `axis` (verdict_across.h).
+Collected collect_grid(const Experiment& e, const AcrossMetric& metric,
+                       const std::vector<const RunResult*>& runs) {
+  auto values = collect_across(metric, runs, e.trained_below);
+  Collected out;
+  out.group = std::move(values.group);
+  out.recorded = true;
+  out.missing = static_cast<int>(values.missing.size());
+  out.missing_why = std::move(values.missing);
+  out.untrained = std::move(values.untrained);
+  return out;
+}
 
 Collected collect(const Experiment& e, const VerdictSpec& spec,
                   std::vector<const RunResult*> runs) {
@@ -99,9 +114,13 @@ VerdictResult evaluate_one(const Experiment& e, const VerdictSpec& spec, const s
     if (run_matches(*run, spec.a)) group_a.push_back(run);
     if (run_matches(*run, spec.b)) group_b.push_back(run);
   }
-  check_not_pooled(e, spec, "a", group_a);
-  check_not_pooled(e, spec, "b", group_b);
-  const Collected a = collect(e, spec, group_a), b = collect(e, spec, group_b);
+  const auto across = parse_across(spec.metric);
+  VerdictSpec pooling = spec;  // a value picked over an axis pools that axis by definition
+  if (across) pooling.pool.push_back(across->axis);
+  check_not_pooled(e, pooling, "a", group_a);
+  check_not_pooled(e, pooling, "b", group_b);
+  const Collected a = across ? collect_grid(e, *across, group_a) : collect(e, spec, group_a);
+  const Collected b = across ? collect_grid(e, *across, group_b) : collect(e, spec, group_b);
   result.a = a.group;
   result.b = b.group;
   if (group_a.empty() || group_b.empty()) {
@@ -119,9 +138,12 @@ VerdictResult evaluate_one(const Experiment& e, const VerdictSpec& spec, const s
     for (const auto& [side, c, size] :
          {std::tuple{"a", &a, group_a.size()}, std::tuple{"b", &b, group_b.size()}}) {
       if (c->untrained.empty()) continue;
-      parts.push_back(fmt::format("{} ({}): {} of {} runs ended at training error {}", side,
+      // Picked over the grid, a seed's best run stands for the seed.
+      const size_t count = across ? c->group.values.size() : size;
+      parts.push_back(fmt::format("{} ({}): {} of {} {} ended at training error {}", side,
                                   describe_filter(side[0] == 'a' ? spec.a : spec.b),
-                                  c->untrained.size(), size, join(c->untrained)));
+                                  c->untrained.size(), count, across ? "seeds' best runs" : "runs",
+                                  join(c->untrained)));
     }
     result.outcome = "NOT TRAINED";
     result.note =
@@ -148,7 +170,9 @@ VerdictResult evaluate_one(const Experiment& e, const VerdictSpec& spec, const s
     // An early area is missing for the runs that stopped at their target before its epoch: the
     // fastest ones, so the verdict must not be read as if they were merely absent.
     const bool early_area = spec.metric.rfind("train_error_auc.epoch", 0) == 0;
-    if (c->missing > 0)
+    if (!c->missing_why.empty()) {
+      notes.push_back(fmt::format("{}: {}", side, join(c->missing_why, "; ")));
+    } else if (c->missing > 0)
       notes.push_back(fmt::format(
           "{} of {} runs in {} have no finite value{}", c->missing, size, side,
           early_area ? " (a run that stopped at its target before that epoch has no early area: "
@@ -164,7 +188,9 @@ VerdictResult evaluate_one(const Experiment& e, const VerdictSpec& spec, const s
     result.note = join(notes, "; ");
     return result;
   }
-  if (is_rate_metric(spec.metric)) {
+  if (across) {
+    judge_grid_values(result);
+  } else if (is_rate_metric(spec.metric)) {
     judge_rates(result);
   } else if (result.a.censored_count() + result.b.censored_count() > 0) {
     judge_censored(result);

@@ -70,37 +70,65 @@ void judge_rates(VerdictResult& r) {
 
 // Groups with censored values: the exact rank test with Gehan's conservative comparisons; the
 // effect is bounded (censored runs at their length), never given an interval.
-void judge_censored(VerdictResult& r) {
+namespace {
+
+// The exact rank test of a against b (Gehan's conservative comparisons where a value is a lower
+// bound); `censored_means` says what a lower bound is, `no_equivalence` why "between" is not
+// judged, for the notes.
+void rank_test(VerdictResult& r, const std::string& censored_means,
+               const std::string& no_equivalence) {
   const bool ratio = r.spec.effect == "ratio";
   r.kind = r.spec.relation == "between" ? "equivalence" : "superiority";
-  r.estimand = ratio ? "ratio of means" : "difference of means";
-  r.effect = ratio ? r.a.mean / r.b.mean : r.a.mean - r.b.mean;
   const size_t ca = r.a.censored_count(), cb = r.b.censored_count();
   r.has_effect = std::isfinite(r.effect) && (ca == 0 || cb == 0);
-  r.bound = ca > 0 ? ">=" : "<=";
-  std::vector<std::string> notes;
-  if (ca > 0) notes.push_back(fmt::format("{} of {} runs in a", ca, r.a.values.size()));
-  if (cb > 0) notes.push_back(fmt::format("{} of {} runs in b", cb, r.b.values.size()));
-  r.note = join(notes, " and ") +
-           " never reached the target (censored at their length: the true value is at least "
-           "that)";
+  if (ca + cb > 0) {
+    r.bound = ca > 0 ? ">=" : "<=";
+    std::vector<std::string> notes;
+    if (ca > 0) notes.push_back(fmt::format("{} of {} runs in a", ca, r.a.values.size()));
+    if (cb > 0) notes.push_back(fmt::format("{} of {} runs in b", cb, r.b.values.size()));
+    r.note = join(notes, " and ") + " " + censored_means;
+  }
   if (r.spec.relation == "between") {
     r.outcome = "INCONCLUSIVE";
-    r.note += "; equivalence cannot be shown with censored runs";
+    r.note += (r.note.empty() ? "" : "; ") + no_equivalence;
     return;
   }
   std::vector<MaybeCensored> a, b;
   for (size_t i = 0; i < r.a.values.size(); ++i) a.push_back({r.a.values[i], r.a.censored[i]});
   for (size_t i = 0; i < r.b.values.size(); ++i) b.push_back({r.b.values[i], r.b.censored[i]});
   const auto test = censored_rank_test(a, b, r.spec.threshold, ratio);
-  r.test = fmt::format(
-      "exact Mann-Whitney test of a against b {} {}, censored pairs counted "
-      "against each side",
-      ratio ? "x" : "+", format_number(r.spec.threshold));
+  r.test = fmt::format("exact Mann-Whitney test of a against b {} {}{}", ratio ? "x" : "+",
+                       format_number(r.spec.threshold),
+                       ca + cb > 0 ? ", censored pairs counted against each side" : "");
   r.tested = true;
   r.p = test.p;
   r.min_p = rank_test_min_p(a.size(), b.size());
   r.claimed = (test.p_greater < test.p_less) == (r.spec.relation[0] == '>') ? "HOLDS" : "FAILS";
+}
+
+}  // namespace
+
+void judge_censored(VerdictResult& r) {
+  const bool ratio = r.spec.effect == "ratio";
+  r.estimand = ratio ? "ratio of means" : "difference of means";
+  r.effect = ratio ? r.a.mean / r.b.mean : r.a.mean - r.b.mean;
+  rank_test(r,
+            "never reached the target (censored at their length: the true value is at least "
+            "that)",
+            "equivalence cannot be shown with censored runs");
+}
+
+void judge_grid_values(VerdictResult& r) {
+  const bool ratio = r.spec.effect == "ratio";
+  auto log_mean = [](const std::vector<double>& v) {
+    double sum = 0;
+    for (double x : v) sum += std::log(x);
+    return sum / static_cast<double>(v.size());
+  };
+  r.estimand = ratio ? "ratio of geometric means" : "difference of means";
+  r.effect = ratio ? std::exp(log_mean(r.a.values) - log_mean(r.b.values)) : r.a.mean - r.b.mean;
+  rank_test(r, "trained at the grid's largest value (the largest that trains is at least that)",
+            "equivalence is not judged on values picked from a grid");
 }
 
 // Exact values in both groups: a t test (paired by seed where it can be, on log values for a

@@ -18,6 +18,10 @@ void judge_rates(VerdictResult& r);
 // effect is a bound.
 void judge_censored(VerdictResult& r);
 
+// Values picked from a grid per seed (verdict_across.h): few distinct values with ties, so the
+// exact rank test, never a t interval; the effect of a ratio is of geometric means.
+void judge_grid_values(VerdictResult& r);
+
 // Exact values: paired or Welch's t (log values for a ratio), two one-sided tests for
 // equivalence, or the bootstrap where asked and both groups have >= 10 runs. Reasons for an
 // INCONCLUSIVE outcome are appended to `notes`.

@@ -9,6 +9,7 @@
 #include "src/core/spec.h"
 #include "src/harness/run_metric.h"
 #include "src/harness/tuning.h"
+#include "src/harness/verdict_across.h"
 
 namespace actlab {
 
@@ -91,7 +92,8 @@ void add_neighbour_effects(const Experiment& experiment, const RunSet& grid,
   for (const auto& run : grid.finished) partners.push_back(&run);
   for (const auto& run : grid.diverged) partners.push_back(&run);
   for (auto& verdict : verdicts) {
-    if (is_rate_metric(verdict.spec.metric)) continue;
+    // A rate, or a value picked over the grid per seed: no one run's value to move.
+    if (is_rate_metric(verdict.spec.metric) || parse_across(verdict.spec.metric)) continue;
     for (const auto& run : neighbours) {
       if (!run_matches(run, verdict.scope_filter)) continue;
       const bool in_a = run_matches(run, verdict.spec.a), in_b = run_matches(run, verdict.spec.b);

@@ -1,6 +1,7 @@
 // [[verdict]] tables of an experiment file: the claim, the metric, the groups and the test.
 #include <fmt/format.h>
 
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -8,6 +9,7 @@
 #include "src/core/spec.h"
 #include "src/harness/experiment_reading.h"
 #include "src/harness/run_metric.h"
+#include "src/harness/verdict_across.h"
 #include "src/train/config.h"
 
 namespace actlab::experiment_reading {
@@ -130,7 +132,8 @@ VerdictSpec read_verdict(const Experiment& e, const toml::node& node) {
   }
   // A share that leaves diverged runs out is inflated by exactly the runs that did not train, so
   // a rate counts them unless told otherwise, and being told otherwise is refused.
-  v.include_diverged = is_rate_metric(v.metric);
+  const auto across = parse_across(v.metric);
+  v.include_diverged = is_rate_metric(v.metric) || (across && across->largest);
   for (auto [key, flag] : {std::pair{"include_diverged", &v.include_diverged},
                            std::pair{"expects_untrained", &v.expects_untrained}}) {
     if (const auto* node_value = table->get(key)) {
@@ -140,7 +143,7 @@ VerdictSpec read_verdict(const Experiment& e, const toml::node& node) {
       *flag = *node_value->value<bool>();
     }
   }
-  if (is_rate_metric(v.metric) && !v.include_diverged) {
+  if ((is_rate_metric(v.metric) || (across && across->largest)) && !v.include_diverged) {
     fail(e, line,
          fmt::format("[[verdict]] '{}' is a rate over runs, diverged ones included: remove "
                      "include_diverged = false",
@@ -149,6 +152,53 @@ VerdictSpec read_verdict(const Experiment& e, const toml::node& node) {
   v.pairing = choice(e, *table, "pairing", {"auto", "seed", "none"}, "auto");
   v.interval = choice(e, *table, "interval", {"t", "bootstrap"}, "t");
   return v;
+}
+
+// "largest lr with RATE" needs a rate; "lr with lowest METRIC" a value; either an axis the grid
+// varies, numeric, that the groups leave free.
+void check_across(const Experiment& e, const VerdictSpec& v, const AcrossMetric& across,
+                  const std::map<std::string, std::set<std::string>>& takes) {
+  if (across.largest != is_rate_metric(across.inner)) {
+    fail(
+        e, v.line,
+        fmt::format("verdict \"{}\": '{}': {}", v.says, v.metric,
+                    across.largest ? "'largest AXIS with' needs a rate (diverged or a target's "
+                                     "_reached): write e.g. largest lr with train_error_0.5_reached"
+                                   : "'AXIS with lowest' needs a value, not a rate: write e.g. lr "
+                                     "with lowest train_error_auc"));
+  }
+  const auto it = takes.find(across.axis);
+  if (it == takes.end() || it->second.size() < 2) {
+    fail(e, v.line,
+         fmt::format("verdict \"{}\": '{}' picks over {}, which the grid does not vary: add a "
+                     "list of {} values to [grid]",
+                     v.says, v.metric, across.axis, across.axis));
+  }
+  for (const auto& value : it->second) {
+    const bool number = [&] {
+      try {
+        size_t used = 0;
+        std::stod(value, &used);
+        return used == value.size();
+      } catch (const std::exception&) {
+        return false;
+      }
+    }();
+    if (!number) {
+      fail(e, v.line,
+           fmt::format("verdict \"{}\": '{}' picks over {}, whose value {} is not a number", v.says,
+                       v.metric, across.axis, value));
+    }
+  }
+  for (const auto* group : {&v.a, &v.b}) {
+    for (const auto& [key, value] : *group) {
+      if (key == across.axis) {
+        fail(e, v.line,
+             fmt::format("verdict \"{}\": '{}' picks over {}: remove {} = {} from the group",
+                         v.says, v.metric, across.axis, key, value));
+      }
+    }
+  }
 }
 
 // A verdict whose group names a value no run has, or a `per` column the file never sets, would
@@ -163,9 +213,12 @@ void check_verdicts(const Experiment& e) {
   // The targets every run records: the file's, else actlab train's defaults.
   const std::vector<std::string> targets = e.targets.empty() ? TrainConfig{}.targets : e.targets;
   for (const auto& v : e.verdicts) {
-    if (const auto problem = unknown_metric(v.metric, targets); !problem.empty()) {
+    const auto across = parse_across(v.metric);
+    if (const auto problem = unknown_metric(across ? across->inner : v.metric, targets);
+        !problem.empty()) {
       fail(e, v.line, fmt::format("verdict \"{}\": {}", v.says, problem));
     }
+    if (across) check_across(e, v, *across, takes);
     for (const auto* group : {&v.a, &v.b}) {
       for (const auto& [key, value] : *group) {
         auto it = takes.find(key);

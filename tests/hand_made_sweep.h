@@ -1,0 +1,50 @@
+#pragma once
+
+// A sweep written by hand: every run of an experiment file's grid gets the summary.json a test
+// computes from the run's grid values, then the real reader and verdict engine judge it. Tests
+// of the verdict engine use it instead of training.
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "src/harness/experiment.h"
+#include "src/harness/results.h"
+#include "src/harness/run_set.h"
+#include "src/harness/verdict.h"
+#include "tests/helpers.h"
+
+namespace actlab::testing {
+
+// A run's summary.json, from its grid values ("activation" -> "relu", "seed" -> "2", ...).
+using HandMadeSummary =
+    std::function<nlohmann::json(const std::map<std::string, std::string>& axes)>;
+
+// Writes experiment.toml (`experiment_text`) and every grid run's records into `dir`, and returns
+// the verdicts over them.
+inline std::vector<VerdictResult> judge_hand_made(const TempDir& dir,
+                                                  const std::string& experiment_text,
+                                                  const HandMadeSummary& summary) {
+  const Experiment e = load_experiment(write_text(dir / "experiment.toml", experiment_text));
+  for (const auto& spec : expand(e)) {
+    std::map<std::string, std::string> axes(spec.axes.begin(), spec.axes.end());
+    nlohmann::json config = nlohmann::json::object();
+    for (const auto& [key, value] : spec.options) config[key] = value;
+    config["seed"] = std::stoi(axes["seed"]);
+    const auto run = dir / "runs" / spec.id;
+    write_text(run / "run.json", nlohmann::json({{"run_id", spec.id},
+                                                 {"experiment", e.name},
+                                                 {"profile", ""},
+                                                 {"axes", nlohmann::json(axes)}})
+                                     .dump());
+    write_text(run / "config.json", config.dump());
+    write_text(run / "summary.json", summary(axes).dump());
+    write_text(run / "metrics.jsonl", "{\"epoch\":0,\"train_error\":0.9}\n");
+  }
+  return evaluate_verdicts(e, classify_runs(dir.path(), load_results(dir.path())));
+}
+
+}  // namespace actlab::testing
