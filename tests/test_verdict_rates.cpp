@@ -93,6 +93,9 @@ expect = "difference > 0"
   // scipy.stats.fisher_exact([[10, 0], [1, 9]]) -> p = 1.19076e-04
   CHECK(v.p == Approx(1.19076e-4).epsilon(1e-4));
   CHECK(v.outcome == "HOLDS");
+  CHECK_THAT(
+      verdict_table({v}),
+      Catch::Contains("1 of 10 runs pooled over the grid (seeds 1 2 3 4 5); mean 0.1, n=10"));
   // Per rate instead: relu 5 of 5 against tanh 1 of 5 at 0.01, 0 of 5 at 0.1.
   TempDir per_dir;
   const auto per = judge(per_dir, verdict + "per = [\"lr\"]\n", trains);

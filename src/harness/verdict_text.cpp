@@ -1,6 +1,7 @@
 // How verdicts are printed (`actlab verdict`, RESULTS.md, the report) and written (verdicts.json).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -70,6 +71,19 @@ std::string effect_text(const VerdictResult& v) {
 
 std::string group_text(const VerdictGroup& g) {
   if (g.values.empty()) return "no value";
+  // A group that pools configurations (a rate over a grid) repeats its seeds: its count says
+  // more than 80 zeros and ones would.
+  std::vector<std::string> distinct = g.seeds;
+  std::sort(distinct.begin(), distinct.end(),
+            [](const auto& x, const auto& y) { return value_order_key(x) < value_order_key(y); });
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  if (distinct.size() < g.seeds.size()) {
+    size_t events = 0;
+    for (double v : g.values) events += v >= 0.5;
+    return fmt::format("{} of {} runs pooled over the grid (seeds {}); mean {}, n={}", events,
+                       g.values.size(), join(distinct, " "), verdict_number(g.mean),
+                       g.values.size());
+  }
   std::vector<std::string> values;
   for (size_t i = 0; i < g.values.size(); ++i)
     values.push_back((g.censored[i] ? ">=" : "") + verdict_number(g.values[i]));
