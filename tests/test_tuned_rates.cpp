@@ -306,3 +306,34 @@ TEST_CASE("a table whose configurations train alike is refused, and so is --only
   CHECK_THAT(result.output, Catch::Contains("is a table of tuned values") &&
                                 Catch::Contains("no grid runs for --only"));
 }
+
+TEST_CASE("a grid whose arms all fix the tuned rate needs no tuning stage to have run",
+          "[unit][harness]") {
+  TempDir dir;
+  const std::string head = R"(name = "fixed"
+claim = "c"
+[base]
+model = "krizhevsky4"
+epochs = 1
+[grid]
+seed = [1, 2]
+)";
+  const std::string tune = R"(
+[tune]
+option = "lr"
+values = [0.01, 0.1, 1.0]
+metric = "train_error_auc"
+)";
+  const Experiment fixed = load_experiment(write_text(
+      dir / "fixed.toml",
+      head + "arm = [{ label = \"slow\", lr = 0.01 }, { label = \"fast\", lr = 0.1 }]\n" + tune));
+  CHECK_NOTHROW(require_tune_choice(fixed, "", {}, dir.path(), "run it"));
+  // One arm left to the tuning stage: its value is missing until the stage runs.
+  const Experiment mixed = load_experiment(write_text(
+      dir / "mixed.toml",
+      head + "arm = [{ label = \"slow\", lr = 0.01 }, { label = \"tuned\", momentum = 0.5 }]\n" +
+          tune));
+  CHECK_THROWS_WITH(require_tune_choice(mixed, "", {}, dir.path(), "run it"),
+                    Catch::Contains("has a [tune] stage that has not run yet") &&
+                        Catch::Contains("choice.json is missing): run it"));
+}

@@ -1,7 +1,7 @@
 // model.pt, probe_images.json and the Python definition of the models (python/actlab_models.py).
 // The [python] tests run tests/python/compare_with_actlab.py as its own process with a python3
 // that has torch ($ACTLAB_PYTHON, else Debian's /usr/bin/python3 with python3-torch, else python3
-// on PATH); without one they print SKIPPED and pass.
+// on PATH); without one they print SKIPPED, which CTest reports as a skip (CatchTagLabels.cmake).
 #include <torch/torch.h>
 #include <catch2/catch.hpp>
 

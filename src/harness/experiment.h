@@ -66,7 +66,7 @@ struct VerdictSpec {
   double threshold = 0;
   double upper = 0;
   std::vector<std::string> per;
-  std::vector<std::string> pool;  // axes a group may pool over (a rate over a grid only)
+  std::vector<std::string> pool;   // axes a group may pool over (a rate over a grid only)
   bool include_diverged = false;   // count diverged runs (implied for rates)
   std::string pairing = "auto";    // "auto" (by seed when both groups have the same seeds),
                                    // "seed" (required), "none"

@@ -330,7 +330,7 @@ MetricValue run_metric(const RunResult& run, const std::string& metric) {
   if (const auto epoch = reached_epoch_column(metric); !epoch.empty()) {
     if (!row.contains(epoch)) return {};
     // A run that diverged did not train, whatever it reached before (the trainability map too).
-    const bool diverged = row.value("status", "") == "diverged";
+    const bool diverged = run.status() == RunStatus::diverged;
     return {true, row[epoch].is_number() && !diverged ? 1.0 : 0.0};
   }
   if (row.contains(metric)) {

@@ -123,12 +123,11 @@ std::vector<RunSpec> sweep_runs(const Experiment& experiment, const SweepOptions
   const TuneChoice choice = experiment.tune && experiment.tune->table
                                 ? choose_from_table(experiment, options.profile, out, false)
                                 : read_tune_choice(out);
-  if (experiment.tune && choice.empty() && require_tuning) {
-    throw Error(fmt::format(
-        "{} has a [tune] stage that has not run yet ({} is missing): run `actlab run {}` "
-        "(it tunes first) before writing or submitting the grid's Slurm array",
-        experiment.file.string(), (out / "tune" / "choice.json").string(),
-        experiment.file.string()));
+  if (require_tuning) {
+    require_tune_choice(experiment, options.profile, choice, out,
+                        fmt::format("run `actlab run {}` (it tunes first) before writing or "
+                                    "submitting the grid's Slurm array",
+                                    experiment.file.string()));
   }
   return expand(experiment, options.profile, choice.empty() ? nullptr : &choice);
 }

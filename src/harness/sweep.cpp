@@ -355,12 +355,10 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
     if (tuned.failed > 0 && !options.dry_run) return 1;
     if (experiment.tune->only) return 0;  // a table: its choices are what it is for
   }
-  if (experiment.tune && choice.empty() && !options.dry_run) {
-    throw Error(
-        fmt::format("{} has a [tune] stage that has not run yet ({} is missing): run "
-                    "`actlab run {}` without --only first",
-                    experiment.file.string(), (out / "tune" / "choice.json").string(),
-                    experiment.file.string()));
+  if (!options.dry_run) {
+    require_tune_choice(
+        experiment, options.profile, choice, out,
+        fmt::format("run `actlab run {}` without --only first", experiment.file.string()));
   }
   std::vector<RunSpec> runs = expand(experiment, options.profile, &choice);
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -203,6 +204,16 @@ void refuse_grid_of_table(const Experiment& e, const std::string& what) {
       fmt::format("{} is a table of tuned values: it has no grid runs for {}; run it "
                   "whole (`actlab run {}`)",
                   e.file.string(), what, e.file.string()));
+}
+
+void require_tune_choice(const Experiment& e, const std::string& profile, const TuneChoice& choice,
+                         const fs::path& sweep, const std::string& then) {
+  if (!e.tune || !choice.empty()) return;
+  const auto runs = expand(e, profile, nullptr);
+  if (std::all_of(runs.begin(), runs.end(), [](const RunSpec& r) { return r.fixes_tuned_option; }))
+    return;
+  throw Error(fmt::format("{} has a [tune] stage that has not run yet ({} is missing): {}",
+                          e.file.string(), (sweep / "tune" / "choice.json").string(), then));
 }
 
 TuneChoice read_tune_choice(const fs::path& sweep) {

@@ -38,6 +38,12 @@ std::vector<std::string> describe_choices(const Experiment& experiment, const st
 // array) to run.
 void refuse_grid_of_table(const Experiment& e, const std::string& what);
 
+// Throws Error when E's [tune] stage has not run (CHOICE empty) and a run of PROFILE's grid needs
+// its value; `then` says what to do, e.g. "run `actlab run FILE` without --only first". A grid
+// whose runs all fix the tuned option (arms at fixed rates) needs no choice.
+void require_tune_choice(const Experiment& e, const std::string& profile, const TuneChoice& choice,
+                         const std::filesystem::path& sweep, const std::string& then);
+
 // SWEEP/tune/choice.json as a TuneChoice (empty when absent).
 TuneChoice read_tune_choice(const std::filesystem::path& sweep);
 

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "src/core/json_number.h"
 #include "src/core/spec.h"
 #include "src/harness/verdict.h"
 #include "src/harness/verdict_neighbours.h"
@@ -15,7 +16,7 @@ namespace actlab {
 namespace {
 
 nlohmann::json number_or_null(bool present, double value) {
-  return present && std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+  return present ? actlab::number_or_null(value) : nlohmann::json(nullptr);
 }
 
 std::string rate_text(const VerdictGroup& g, const RateInterval& interval) {

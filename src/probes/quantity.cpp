@@ -42,8 +42,4 @@ std::string to_string(ProbeLevel level) {
   return "off";
 }
 
-nlohmann::json number_or_null(double value) {
-  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
-}
-
 }  // namespace actlab

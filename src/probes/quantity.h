@@ -5,9 +5,11 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+
 #include <string>
 #include <vector>
 
+#include "src/core/json_number.h"  // number_or_null, for the quantities' records
 #include "src/core/registry.h"
 
 namespace actlab {
@@ -62,8 +64,5 @@ struct QuantityDefinition {
 
 // Every quantity, in the order their fields appear in layers.jsonl.
 const Registry<QuantityDefinition>& quantity_registry();
-
-// Scalar tensor -> double, NaN-safe for JSON (non-finite values become null).
-nlohmann::json number_or_null(double value);
 
 }  // namespace actlab

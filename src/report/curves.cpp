@@ -27,10 +27,6 @@ double position_of(const nlohmann::json& record) {
 
 }  // namespace
 
-nlohmann::json number_or_null(double value) {
-  return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
-}
-
 nlohmann::json band(const std::vector<std::vector<double>>& values) {
   nlohmann::json mean = nlohmann::json::array(), low = nlohmann::json::array(),
                  high = nlohmann::json::array();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "src/core/json_number.h"  // number_or_null, for the report's numbers
 #include "src/harness/results.h"
 
 namespace actlab::report {
@@ -15,9 +16,6 @@ namespace actlab::report {
 // Values of one quantity at each x, over runs: {"mean": [...], "min": [...], "max": [...]}, null
 // where no run has a finite value. `values[i]` holds the runs' values at the i-th x.
 nlohmann::json band(const std::vector<std::vector<double>>& values);
-
-// A number or null (NaN, infinities and missing values are null in JSON).
-nlohmann::json number_or_null(double value);
 
 // The learning curves of `runs` (one group) aligned on the recorded evaluation positions
 // (`epoch`, fractional for mid-epoch evaluations): position, mean seconds, runs per position, and
