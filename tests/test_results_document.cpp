@@ -56,6 +56,24 @@ TEST_CASE("RESULTS.md blocks are written from the records and a changed number i
                Catch::Contains("Made by actlab unrecorded (grid runs; tuning runs: 0123456789ab) "
                                "with LibTorch"));
   }
+  SECTION("a reader of a table names the builds of the table's runs that chose its rates") {
+    const auto sweep = dir.path() / "sweep";
+    const auto runs = expand(load_experiment(sweep / "experiment.toml"));
+    write_run(dir.path() / "table" / "tune", runs[0], "completed", 1.0);
+    const auto table_run = dir.path() / "table" / "tune" / "runs" / runs[0].id;
+    auto config = read_json_or_empty(table_run / "config.json");
+    config["resolved"] = {{"git_commit", "fedcba9876543210"}};
+    write_text(table_run / "config.json", config.dump());
+    const nlohmann::json choice = {
+        {"table_sweep", "table"},
+        {"choices",
+         {{"activation=relu",
+           {{"value", "0.01"}, {"runs", {"table/tune/runs/" + runs[0].id, "table/gone"}}}}}}};
+    write_text(sweep / "tune" / "choice.json", choice.dump());
+    CHECK_THAT(regenerate_results_document(skeleton, dir.path()).text,
+               Catch::Contains("Made by actlab unrecorded (grid runs; the table's tuning runs: "
+                               "fedcba987654) with LibTorch"));
+  }
   SECTION("regenerating an up-to-date document changes nothing") {
     const auto second = regenerate_results_document(first.text, dir.path());
     CHECK(second.changed.empty());

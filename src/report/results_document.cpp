@@ -97,6 +97,24 @@ std::string distinct_config(const std::vector<RunResult>& runs, const std::strin
   return join({values.begin(), values.end()});
 }
 
+// A file that reads a table of tuned rates ([tune] from) rests on the table's tuning runs that
+// chose its rates: its tune/choice.json names them (paths from the document's folder).
+std::vector<RunResult> table_tuning_runs(const fs::path& base_dir, const fs::path& dir) {
+  const auto choice = read_json_or_empty(dir / "tune" / "choice.json");
+  std::set<std::string> paths;
+  if (choice.contains("table_sweep") && choice.contains("choices")) {
+    for (const auto& [configuration, chosen] : choice["choices"].items()) {
+      for (const auto& path : chosen.value("runs", nlohmann::json::array()))
+        if (path.is_string()) paths.insert(path.get<std::string>());
+    }
+  }
+  std::vector<RunResult> runs;
+  for (const auto& path : paths) {
+    if (fs::is_directory(base_dir / path)) runs.push_back(load_run(base_dir / path));
+  }
+  return runs;
+}
+
 std::string tuned_choices(const fs::path& dir) {
   const auto choice = read_json_or_empty(dir / "tune" / "choice.json");
   if (!choice.contains("choices")) return "";
@@ -180,6 +198,9 @@ VerdictBlock verdict_block(const fs::path& base_dir, const std::string& dir_text
       stages += fmt::format("; {} runs: {}", name,
                             distinct(load_results(dir / folder), "git_commit", short_commit));
   }
+  if (const auto table = table_tuning_runs(base_dir, dir); !table.empty())
+    stages +=
+        fmt::format("; the table's tuning runs: {}", distinct(table, "git_commit", short_commit));
   out += fmt::format(
       "Made by actlab {}{} with LibTorch {} on {} ({} thread(s) per run); {} training images, {} "
       "epoch(s) per run.\n",
