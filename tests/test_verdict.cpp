@@ -149,6 +149,23 @@ TEST_CASE("never reached and not recorded are told apart", "[unit][harness][verd
   CHECK_THAT(table, Catch::Contains("not recorded"));
 }
 
+TEST_CASE("the gradient norm's first, largest, growth and median over the recorded steps",
+          "[unit][harness][verdict]") {
+  RunResult run;
+  for (double norm : {2.0, 1.0, 4.0, 3.0})
+    run.gradients.push_back({{"step", run.gradients.size() + 1}, {"global_grad_norm", norm}});
+  run.gradients.push_back({{"step", 5}, {"global_grad_norm", nullptr}});  // the diverging step
+  CHECK(*run_metric(run, "grad_norm.first").value == 2.0);
+  CHECK(*run_metric(run, "grad_norm.max").value == 4.0);
+  CHECK(*run_metric(run, "grad_norm.growth").value == 2.0);
+  CHECK(*run_metric(run, "grad_norm.median").value == 2.5);  // of 1, 2, 3, 4; null skipped
+  run.gradients.pop_back();
+  run.gradients.pop_back();
+  CHECK(*run_metric(run, "grad_norm.median").value == 2.0);  // of 1, 2, 4
+  CHECK_FALSE(run_metric(run, "grad_norm.mean").recorded);
+  CHECK(unknown_metric("grad_norm.median", {}).empty());
+}
+
 TEST_CASE("layer expressions pick a layer and a probe time", "[unit][harness][verdict]") {
   RunResult run;
   for (int step : {0, 100}) {

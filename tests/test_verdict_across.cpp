@@ -58,19 +58,23 @@ std::string across_verdict(const std::string& metric) {
 
 TEST_CASE("the largest rate at which each seed trains, a bound at the grid's top",
           "[unit][harness][verdict]") {
-  // relu trains up to lr 0.1 (seed 3: up to 0.01; at lr 1 seed 2 diverges after reaching it),
-  // sigmoid at every rate from 0.01 up, the grid's top included.
+  // relu trains up to lr 0.1 (seed 3: up to 0.01; at lr 1 seed 2 diverges after reaching it,
+  // seed 4 reaches it and falls back to chance: neither trained), sigmoid at every rate from
+  // 0.01 up, the grid's top included.
   const auto runs = [](const auto& axes) {
     const double lr = std::stod(axes.at("lr"));
     if (axes.at("activation") == "sigmoid") return across_summary(lr >= 0.01, 1.0);
     if (lr == 1.0 && axes.at("seed") == "2") return across_summary(true, 1.0, "diverged");
-    return across_summary(lr < (axes.at("seed") == "3" ? 0.05 : 0.5), 1.0);
+    auto s = across_summary(lr < (axes.at("seed") == "3" ? 0.05 : 0.5), 1.0);
+    if (lr == 1.0 && axes.at("seed") == "4") {
+      s = across_summary(true, 1.0);
+      s["final_train_error"] = 0.9;
+    }
+    return s;
   };
+  const std::string largest = across_verdict("largest lr with train_error_0.25_reached");
   TempDir dir;
-  const auto v =
-      judge_hand_made(dir, kAcrossGrid + across_verdict("largest lr with train_error_0.25_reached"),
-                      runs)
-          .at(0);
+  const auto v = judge_hand_made(dir, kAcrossGrid + largest, runs).at(0);
   CHECK(v.a.values == std::vector<double>{0.1, 0.1, 0.01, 0.1, 0.1});
   CHECK(v.a.censored == std::vector<bool>(5, false));
   CHECK(v.b.values == std::vector<double>(5, 1.0));
@@ -81,44 +85,64 @@ TEST_CASE("the largest rate at which each seed trains, a bound at the grid's top
   // scipy.stats.mannwhitneyu(a, b, alternative="two-sided", method="exact") -> 2 / 252
   CHECK(v.p == Approx(2.0 / 252));
   CHECK(v.outcome == "HOLDS");
-  CHECK_THAT(v.note, Catch::Contains("5 of 5 runs in b trained at the grid's largest value"));
+  CHECK_THAT(v.note, Catch::Contains("5 of 5 runs in b at the grid's largest value"));
+
+  // A seed that trains at no rate did not train; one with a run still going has no value.
+  const auto holes = [&](const auto& axes) {
+    auto s = runs(axes);
+    if (axes.at("activation") == "relu" && axes.at("seed") == "5") s = across_summary(false, 1.0);
+    if (axes.at("activation") == "sigmoid" && axes.at("seed") == "1" && axes.at("lr") == "0.1")
+      s["status"] = "running";
+    return s;
+  };
+  TempDir holes_dir;
+  const auto h = judge_hand_made(holes_dir, kAcrossGrid + largest, holes).at(0);
+  CHECK(h.outcome == "NOT TRAINED");
+  CHECK_THAT(h.note, Catch::Contains("a (activation=relu): 1 of 5 seeds did not train (seed 5: "
+                                     "trains at no lr)"));
+  CHECK(h.b.seeds == std::vector<std::string>{"2", "3", "4", "5"});
 }
 
-TEST_CASE("each seed's best rate: a value inside the grid, or said to be at its end",
+TEST_CASE("each seed's best rate: inside the grid, next to the rates that diverge, or at an end",
           "[unit][harness][verdict]") {
-  // relu's area is lowest at lr 0.01, sigmoid's at 0.1; lr 1 diverges for relu (area 0 would
-  // win if a diverged run could).
+  // relu's area is lowest at lr 0.1, next to lr 1 where it diverges (area 0 would win if a
+  // diverged run could); sigmoid's at 0.01.
   const auto best_at = [](double best, double lr) { return 0.5 + std::abs(std::log10(lr / best)); };
   const auto inside = [&](const auto& axes) {
     const double lr = std::stod(axes.at("lr"));
     if (axes.at("activation") == "relu") {
       return lr == 1.0 ? across_summary(false, 0.0, "diverged")
-                       : across_summary(true, best_at(0.01, lr));
+                       : across_summary(true, best_at(0.1, lr));
     }
-    return across_summary(true, best_at(0.1, lr));
+    return across_summary(true, best_at(0.01, lr));
   };
+  const std::string lowest = across_verdict("lr with lowest train_error_auc");
   TempDir dir;
-  const auto v =
-      judge_hand_made(dir, kAcrossGrid + across_verdict("lr with lowest train_error_auc"), inside);
+  const auto v = judge_hand_made(dir, kAcrossGrid + lowest, inside);
   REQUIRE(v.size() == 1);
-  CHECK(v[0].a.values == std::vector<double>(5, 0.01));
-  CHECK(v[0].b.values == std::vector<double>(5, 0.1));
-  CHECK(v[0].effect == Approx(0.1));
+  CHECK(v[0].a.values == std::vector<double>(5, 0.1));
+  CHECK(v[0].b.values == std::vector<double>(5, 0.01));
+  CHECK(v[0].effect == Approx(10.0));
   CHECK(v[0].p == Approx(2.0 / 252));
-  CHECK(v[0].outcome == "HOLDS");
+  CHECK(v[0].outcome == "FAILS");  // expected ratio < 1: relu's best rate is the larger here
 
-  // Sigmoid's seed 4 is best at lr 1, the grid's top: no value, and the verdict says why.
+  // Sigmoid's seed 4 is best at lr 0.001, the grid's bottom: no value, and the verdict says why;
+  // seed 5 at lr 1, the top: at least 1.
   const auto edge = [&](const auto& axes) {
+    const double lr = std::stod(axes.at("lr"));
     if (axes.at("activation") == "sigmoid" && axes.at("seed") == "4")
-      return across_summary(true, best_at(1.0, std::stod(axes.at("lr"))));
+      return across_summary(true, best_at(0.001, lr));
+    if (axes.at("activation") == "sigmoid" && axes.at("seed") == "5")
+      return across_summary(true, best_at(1.0, lr));
     return inside(axes);
   };
   TempDir edge_dir;
-  const auto e = judge_hand_made(
-                     edge_dir, kAcrossGrid + across_verdict("lr with lowest train_error_auc"), edge)
-                     .at(0);
+  const auto e = judge_hand_made(edge_dir, kAcrossGrid + lowest, edge).at(0);
   CHECK(e.outcome == "INCONCLUSIVE");
-  CHECK_THAT(e.note, Catch::Contains("seed 4: best at lr 1, an end of the grid (widen it)"));
+  CHECK_THAT(e.note, Catch::Contains("seed 4: best at lr 0.001, the grid's smallest value (widen "
+                                     "the grid)"));
+  CHECK(e.b.values == std::vector<double>{0.01, 0.01, 0.01, 1.0});
+  CHECK(e.b.censored == std::vector<bool>{false, false, false, true});
 
   // A seed whose best run never left chance: no speed to compare.
   const auto stuck = [&](const auto& axes) {
@@ -127,13 +151,10 @@ TEST_CASE("each seed's best rate: a value inside the grid, or said to be at its 
     return s;
   };
   TempDir stuck_dir;
-  const auto n =
-      judge_hand_made(stuck_dir, kAcrossGrid + across_verdict("lr with lowest train_error_auc"),
-                      stuck)
-          .at(0);
+  const auto n = judge_hand_made(stuck_dir, kAcrossGrid + lowest, stuck).at(0);
   CHECK(n.outcome == "NOT TRAINED");
-  CHECK_THAT(n.note, Catch::Contains("1 of 5 seeds' best runs ended at training error seed 2: "
-                                     "0.9 (best at lr 0.01)"));
+  CHECK_THAT(n.note, Catch::Contains("a (activation=relu): 1 of 5 seeds did not train (seed 2: "
+                                     "0.9 at its best lr 0.1)"));
 }
 
 TEST_CASE("a value picked over the grid is refused where it cannot mean anything",

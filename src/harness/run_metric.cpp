@@ -93,7 +93,9 @@ MetricValue layer_metric(const RunResult& run, const std::string& quantity,
 }
 
 // The global gradient norm's course: per step where --probe-per-step recorded it, else the
-// per-epoch maxima. "first", "max", and "growth" = max / first (do gradients explode?).
+// per-epoch maxima. "first", "max", "growth" = max / first (do gradients explode?), and "median"
+// over the finite norms: the typical step's norm, which one step before a divergence cannot
+// dominate as it does a maximum or a mean.
 MetricValue gradient_metric(const RunResult& run, const std::string& what) {
   std::vector<double> norms;
   for (const auto& line : run.gradients) {
@@ -114,7 +116,16 @@ MetricValue gradient_metric(const RunResult& run, const std::string& what) {
   if (what == "first") result.value = first;
   if (what == "max") result.value = high;
   if (what == "growth" && first > 0) result.value = high / first;
-  if (what != "first" && what != "max" && what != "growth") result.recorded = false;
+  if (what == "median") {
+    std::vector<double> finite;
+    for (double n : norms)
+      if (std::isfinite(n)) finite.push_back(n);
+    std::sort(finite.begin(), finite.end());
+    const size_t k = finite.size();
+    if (k > 0) result.value = k % 2 ? finite[k / 2] : (finite[k / 2 - 1] + finite[k / 2]) / 2;
+  }
+  if (what != "first" && what != "max" && what != "growth" && what != "median")
+    result.recorded = false;
   return result;
 }
 
@@ -262,7 +273,7 @@ std::string unknown_metric(const std::string& metric, const std::vector<std::str
   }
   const auto parts = split(metric, '.');
   if (parts.size() == 2 && parts[0] == "grad_norm" &&
-      (parts[1] == "first" || parts[1] == "max" || parts[1] == "growth")) {
+      (parts[1] == "first" || parts[1] == "max" || parts[1] == "growth" || parts[1] == "median")) {
     return "";
   }
   if (parts.size() == 2 && parts[0] == "train_error_auc") {
@@ -287,7 +298,8 @@ std::string unknown_metric(const std::string& metric, const std::vector<std::str
   return fmt::format(
       "unknown metric '{}': use a results column ({}, ..., or a config option), a layer "
       "expression QUANTITY.LAYER.WHEN (QUANTITY one of {}; LAYER first|last|max|min|mean|N; WHEN "
-      "init|final|epochN), grad_norm.first|max|growth, train_error_auc.epochN (the area over the "
+      "init|final|epochN), grad_norm.first|max|growth|median, train_error_auc.epochN (the area "
+      "over the "
       "first "
       "N epochs), or 'A / B' of two of these",
       metric, join(speed), join(std::vector<std::string>(fields.begin(), fields.end())));

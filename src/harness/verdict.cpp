@@ -55,15 +55,17 @@ struct Collected {
 };
 
 // One value per seed picked over the grid's `axis` (verdict_across.h).
-Collected collect_grid(const Experiment& e, const AcrossMetric& metric,
+Collected collect_grid(const Experiment& e, const VerdictSpec& spec, const AcrossMetric& metric,
                        const std::vector<const RunResult*>& runs) {
   auto values = collect_across(metric, runs, e.trained_below);
   Collected out;
   out.group = std::move(values.group);
   out.recorded = true;
-  out.missing = static_cast<int>(values.missing.size());
   out.missing_why = std::move(values.missing);
-  out.untrained = std::move(values.untrained);
+  // A claim that a group does not train counts its untrained seeds as missing values instead.
+  auto& untrained = spec.expects_untrained ? out.missing_why : out.untrained;
+  untrained.insert(untrained.end(), values.untrained.begin(), values.untrained.end());
+  out.missing = static_cast<int>(out.missing_why.size());
   return out;
 }
 
@@ -119,8 +121,8 @@ VerdictResult evaluate_one(const Experiment& e, const VerdictSpec& spec, const s
   if (across) pooling.pool.push_back(across->axis);
   check_not_pooled(e, pooling, "a", group_a);
   check_not_pooled(e, pooling, "b", group_b);
-  const Collected a = across ? collect_grid(e, *across, group_a) : collect(e, spec, group_a);
-  const Collected b = across ? collect_grid(e, *across, group_b) : collect(e, spec, group_b);
+  const Collected a = across ? collect_grid(e, spec, *across, group_a) : collect(e, spec, group_a);
+  const Collected b = across ? collect_grid(e, spec, *across, group_b) : collect(e, spec, group_b);
   result.a = a.group;
   result.b = b.group;
   if (group_a.empty() || group_b.empty()) {
@@ -138,12 +140,16 @@ VerdictResult evaluate_one(const Experiment& e, const VerdictSpec& spec, const s
     for (const auto& [side, c, size] :
          {std::tuple{"a", &a, group_a.size()}, std::tuple{"b", &b, group_b.size()}}) {
       if (c->untrained.empty()) continue;
-      // Picked over the grid, a seed's best run stands for the seed.
-      const size_t count = across ? c->group.values.size() : size;
-      parts.push_back(fmt::format("{} ({}): {} of {} {} ended at training error {}", side,
+      if (across) {
+        const size_t seeds = c->group.values.size() + c->missing_why.size() + c->untrained.size();
+        parts.push_back(fmt::format("{} ({}): {} of {} seeds did not train ({})", side,
+                                    describe_filter(side[0] == 'a' ? spec.a : spec.b),
+                                    c->untrained.size(), seeds, join(c->untrained, "; ")));
+        continue;
+      }
+      parts.push_back(fmt::format("{} ({}): {} of {} runs ended at training error {}", side,
                                   describe_filter(side[0] == 'a' ? spec.a : spec.b),
-                                  c->untrained.size(), count, across ? "seeds' best runs" : "runs",
-                                  join(c->untrained)));
+                                  c->untrained.size(), size, join(c->untrained)));
     }
     result.outcome = "NOT TRAINED";
     result.note =

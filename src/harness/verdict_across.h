@@ -8,9 +8,11 @@
 
 // Metrics of a seed rather than of a run: the value of a grid axis picked over one seed's runs.
 //   "largest lr with train_error_0.75_reached": the largest lr at which the seed's run trained
-//     (a rate metric: reached and did not diverge); at the grid's largest value a lower bound;
-//   "lr with lowest train_error_auc": the lr of the seed's best run (diverged runs lose); at an
-//     end of the grid no value, since the grid does not bracket the optimum.
+//     (the rate metric is 1: reached and did not diverge; and it did not end at chance);
+//   "lr with lowest train_error_auc": the lr of the seed's best run (diverged runs lose).
+// At the grid's largest value either is a lower bound; a best rate at the smallest value has no
+// value (the grid does not bracket it); a seed that trains at no rate, or whose best run ended at
+// chance, did not train; a seed with a hole in its grid has no value.
 // "Which rate is best, which is the largest that trains" (lr_sensitivity) are such questions.
 namespace actlab {
 
@@ -23,9 +25,9 @@ struct AcrossMetric {
 // The metric's parts, or none when it is a run metric.
 std::optional<AcrossMetric> parse_across(const std::string& metric);
 
-// One value per seed of `runs` (one group), in seed order; seeds without one are described in
-// `missing` ("seed 3: trains at no lr"), and those whose best run did not leave chance
-// (final training error >= trained_below, for a metric of training) in `untrained`.
+// One value per seed of `runs` (one group, diverged runs included), in seed order; seeds
+// without one are described in `missing` ("seed 3: no finished or diverged run at lr 0.3"),
+// those that did not train (final training error >= trained_below) in `untrained`.
 struct AcrossValues {
   VerdictGroup group;
   std::vector<std::string> missing, untrained;

@@ -127,7 +127,7 @@ void judge_grid_values(VerdictResult& r) {
   };
   r.estimand = ratio ? "ratio of geometric means" : "difference of means";
   r.effect = ratio ? std::exp(log_mean(r.a.values) - log_mean(r.b.values)) : r.a.mean - r.b.mean;
-  rank_test(r, "trained at the grid's largest value (the largest that trains is at least that)",
+  rank_test(r, "at the grid's largest value (the true value is at least that)",
             "equivalence is not judged on values picked from a grid");
 }
 

@@ -133,7 +133,7 @@ VerdictSpec read_verdict(const Experiment& e, const toml::node& node) {
   // A share that leaves diverged runs out is inflated by exactly the runs that did not train, so
   // a rate counts them unless told otherwise, and being told otherwise is refused.
   const auto across = parse_across(v.metric);
-  v.include_diverged = is_rate_metric(v.metric) || (across && across->largest);
+  v.include_diverged = is_rate_metric(v.metric) || across.has_value();
   for (auto [key, flag] : {std::pair{"include_diverged", &v.include_diverged},
                            std::pair{"expects_untrained", &v.expects_untrained}}) {
     if (const auto* node_value = table->get(key)) {
@@ -143,7 +143,7 @@ VerdictSpec read_verdict(const Experiment& e, const toml::node& node) {
       *flag = *node_value->value<bool>();
     }
   }
-  if ((is_rate_metric(v.metric) || (across && across->largest)) && !v.include_diverged) {
+  if ((is_rate_metric(v.metric) || across) && !v.include_diverged) {
     fail(e, line,
          fmt::format("[[verdict]] '{}' is a rate over runs, diverged ones included: remove "
                      "include_diverged = false",
