@@ -23,7 +23,8 @@ struct MetricValue {
 //   ("grad_act_rms"), LAYER "first" | "last" | "max" | "min" | "mean" (over layers) | an index,
 //   WHEN "init" (step 0) | "final" (the last probe) | "epochN" (the probe after epoch N);
 // - "grad_norm.first" | "grad_norm.max" | "grad_norm.growth" (max / first) | "grad_norm.median"
-//   (over the finite norms) of the global gradient norm over the run's steps (gradients.jsonl; per step with probe_per_step, else epoch maxima);
+//   (over the finite norms) of the global gradient norm over the run's steps (gradients.jsonl; per
+//   step with probe_per_step, else epoch maxima);
 // - "train_error_auc.epochN", the training-error area over positions 0..N (none for a run that
 //   stopped earlier): comparable across runs that stop at a target;
 // - "A / B", the ratio of two of the above (e.g. "grad_act_rms.first.init /
