@@ -72,11 +72,12 @@ struct MaybeCensored {
   bool censored = false;
 };
 
-// The exact Mann-Whitney test of H0: a is distributed as b' (b' = b * null for a ratio, b + null
-// for a difference), for groups with censored values (Gehan's comparison): a pair counts for
-// "a > b'" only when the order is certain whatever the censored values are, so undetermined pairs
-// (and ties) count against each one-sided alternative: both p-values are conservative.
-// `ratio` chooses how `null` applies. No estimate or interval is set.
+// The exact permutation test of H0: a is distributed as b' (b' = b * null for a ratio, b + null
+// for a difference) on Gehan's statistic, for groups with ties and censored values: a pair counts
+// +1 for "a > b'" only when the order is certain whatever the censored values are, -1 for
+// "a < b'" likewise, 0 otherwise; the p-values count the splits of the pooled sample whose
+// statistic is at least (at most) the observed one. Without ties or censoring it is the exact
+// Mann-Whitney test. `ratio` chooses how `null` applies. No estimate or interval is set.
 TestResult censored_rank_test(const std::vector<MaybeCensored>& a,
                               const std::vector<MaybeCensored>& b, double null, bool ratio);
 
