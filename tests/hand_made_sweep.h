@@ -23,6 +23,24 @@ namespace actlab::testing {
 using HandMadeSummary =
     std::function<nlohmann::json(const std::map<std::string, std::string>& axes)>;
 
+// A summary.json whose run reached the target train_error <= 0.25 at epoch 2 (final training
+// error 0.2) or never (0.9); status "completed" unless given.
+inline nlohmann::json target_summary(bool reached, const std::string& status = "completed") {
+  const auto at = reached ? nlohmann::json(2) : nlohmann::json();
+  return {{"status", status},
+          {"final_train_error", reached ? 0.2 : 0.9},
+          {"epochs_completed", 3},
+          {"targets",
+           {{{"metric", "train_error"},
+             {"threshold", 0.25},
+             {"reached", reached},
+             {"epoch", at},
+             {"position", at},
+             {"step", nullptr},
+             {"images_seen", nullptr},
+             {"seconds", nullptr}}}}};
+}
+
 // Writes experiment.toml (`experiment_text`) and every grid run's records into `dir`, and returns
 // the verdicts over them.
 inline std::vector<VerdictResult> judge_hand_made(const TempDir& dir,

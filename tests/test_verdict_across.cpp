@@ -32,20 +32,9 @@ train_error = 0.25
 
 // A run that reached the target (final error 0.2) or did not (0.9), with its training-error area.
 nlohmann::json across_summary(bool reached, double auc, const std::string& status = "completed") {
-  const auto at = reached ? nlohmann::json(2) : nlohmann::json();
-  return {{"status", status},
-          {"final_train_error", reached ? 0.2 : 0.9},
-          {"train_error_auc", auc},
-          {"epochs_completed", 3},
-          {"targets",
-           {{{"metric", "train_error"},
-             {"threshold", 0.25},
-             {"reached", reached},
-             {"epoch", at},
-             {"position", at},
-             {"step", nullptr},
-             {"images_seen", nullptr},
-             {"seconds", nullptr}}}}};
+  auto summary = actlab::testing::target_summary(reached, status);
+  summary["train_error_auc"] = auc;
+  return summary;
 }
 
 std::string across_verdict(const std::string& metric) {

@@ -16,6 +16,7 @@
 #include "tests/helpers.h"
 
 using namespace actlab;
+using actlab::testing::target_summary;
 using actlab::testing::TempDir;
 using actlab::testing::write_text;
 
@@ -37,23 +38,6 @@ train_error = 0.25
 // What a run's summary.json holds, from its grid values.
 using Summary = actlab::testing::HandMadeSummary;
 
-// Reached at epoch 2 (final error 0.2) or never (0.9); status "completed" unless given.
-nlohmann::json run_summary(bool reached, const std::string& status = "completed") {
-  const auto at = reached ? nlohmann::json(2) : nlohmann::json();
-  return {{"status", status},
-          {"final_train_error", reached ? 0.2 : 0.9},
-          {"epochs_completed", 3},
-          {"targets",
-           {{{"metric", "train_error"},
-             {"threshold", 0.25},
-             {"reached", reached},
-             {"epoch", at},
-             {"position", at},
-             {"step", nullptr},
-             {"images_seen", nullptr},
-             {"seconds", nullptr}}}}};
-}
-
 std::vector<VerdictResult> judge(const TempDir& dir, const std::string& verdicts,
                                  const Summary& summary) {
   return actlab::testing::judge_hand_made(dir, kGrid + verdicts, summary);
@@ -68,8 +52,8 @@ TEST_CASE("the share of a grid that reaches a target is a rate, and pool pools o
   const Summary trains = [](const auto& axes) {
     const bool relu = axes.at("activation") == "relu";
     if (!relu && axes.at("lr") == "0.1" && axes.at("seed") == "2")
-      return run_summary(true, "diverged");
-    return run_summary(relu || (axes.at("lr") == "0.01" && axes.at("seed") == "1"));
+      return target_summary(true, "diverged");
+    return target_summary(relu || (axes.at("lr") == "0.01" && axes.at("seed") == "1"));
   };
   const std::string verdict = R"([[verdict]]
 says = "relu trains in more of the grid"

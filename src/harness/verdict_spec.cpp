@@ -16,6 +16,17 @@ namespace actlab::experiment_reading {
 
 namespace {
 
+// Whether all of `token` is a number (then in `out`).
+bool whole_number(const std::string& token, double& out) {
+  try {
+    size_t used = 0;
+    out = std::stod(token, &used);
+    return used == token.size();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 // "ratio >= 1.5" or "ratio between 0.8 and 1.25" -> effect, relation, threshold(s).
 void parse_expectation(const Experiment& e, int line, const std::string& text, VerdictSpec& v) {
   std::istringstream in(text);
@@ -23,19 +34,10 @@ void parse_expectation(const Experiment& e, int line, const std::string& text, V
   in >> effect >> relation >> first;
   if (relation == "between") in >> word >> second;
   static const std::set<std::string> relations = {">", ">=", "<", "<=", "between"};
-  auto number = [](const std::string& token, double& out) {
-    try {
-      size_t used = 0;
-      out = std::stod(token, &used);
-      return used == token.size();
-    } catch (const std::exception&) {
-      return false;
-    }
-  };
   const bool ok = (effect == "ratio" || effect == "difference") && relations.count(relation) &&
-                  number(first, v.threshold) &&
+                  whole_number(first, v.threshold) &&
                   (relation != "between" ||
-                   (word == "and" && number(second, v.upper) && v.threshold < v.upper)) &&
+                   (word == "and" && whole_number(second, v.upper) && v.threshold < v.upper)) &&
                   !(in >> rest);
   if (!ok) {
     fail(e, line,
@@ -175,16 +177,8 @@ void check_across(const Experiment& e, const VerdictSpec& v, const AcrossMetric&
                      v.says, v.metric, across.axis, across.axis));
   }
   for (const auto& value : it->second) {
-    const bool number = [&] {
-      try {
-        size_t used = 0;
-        std::stod(value, &used);
-        return used == value.size();
-      } catch (const std::exception&) {
-        return false;
-      }
-    }();
-    if (!number) {
+    double number = 0;
+    if (!whole_number(value, number)) {
       fail(e, v.line,
            fmt::format("verdict \"{}\": '{}' picks over {}, whose value {} is not a number", v.says,
                        v.metric, across.axis, value));
