@@ -206,6 +206,8 @@ TEST_CASE("revival: units all-negative at an earlier probe and not now, counted 
   CHECK(r.at("ever_negative_units") == 2);
   CHECK(r.at("revived_units") == 0);
   CHECK(r.at("revived_fraction").is_null());
+  CHECK(r.at("first_alive_units") == 4);
+  CHECK(r.at("died_units") == 0);
 
   set_negative({1, 2});  // 0 comes back, 2 goes under
   r = first_layer(&memory);
@@ -214,6 +216,9 @@ TEST_CASE("revival: units all-negative at an earlier probe and not now, counted 
   CHECK(r.at("ever_negative_units") == 3);
   CHECK(r.at("revived_units") == 1);
   CHECK(field(r, "revived_fraction") == Approx(0.5));
+  CHECK(r.at("first_alive_units") == 4);
+  CHECK(r.at("died_units") == 1);  // 2: alive at the first probe, under now; 1 was born under
+  CHECK(field(r, "died_fraction") == Approx(1.0 / 6));
 
   // A non-finite probe in between records nothing and leaves the memory as it was.
   const auto saved = model->parameters()[0].clone();
@@ -235,15 +240,24 @@ TEST_CASE("revival: units all-negative at an earlier probe and not now, counted 
   CHECK(r.at("revived_units") == 3);
   CHECK(field(r, "revived_fraction") == 1.0);
 
+  CHECK(r.at("died_units") == 0);
+
   set_negative({0});  // dies again: no longer counted as revived
   r = first_layer(&memory);
   CHECK(r.at("revived_units") == 2);
   CHECK(field(r, "revived_fraction") == Approx(2.0 / 3));
+  CHECK(r.at("died_units") == 0);  // 0 was under at the first probe: not a death in training
+
+  set_negative({3, 4});
+  r = first_layer(&memory);
+  CHECK(r.at("died_units") == 2);
+  CHECK(field(r, "died_fraction") == Approx(2.0 / 6));
 
   // Without a memory a probe stands alone.
   r = first_layer(nullptr);
   CHECK(r.at("earlier_negative_units") == 0);
   CHECK(r.at("revived_fraction").is_null());
+  CHECK(r.at("died_units") == 0);
 }
 
 namespace {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "src/core/compat.h"
+#include "src/core/cpus.h"
 
 namespace actlab {
 
@@ -53,6 +54,9 @@ std::string runtime_report() {
         "CUDA: not compiled in (CPU-only LibTorch; GPU machines build with scripts/torch2.sh)\n";
   }
   // The cores a run uses by default (--threads 0), not LibTorch's start-up setting.
+  const std::string bf16 = native_bf16_flag();
+  report += bf16.empty() ? "CPU bf16: not native (--bf16 refused on the CPU)\n"
+                         : fmt::format("CPU bf16: native ({}; --bf16 allowed on the CPU)\n", bf16);
   report +=
       fmt::format("devices: cpu ({} cores)", std::max(1u, std::thread::hardware_concurrency()));
   if (cuda.hasCUDART()) {

@@ -15,15 +15,20 @@ namespace actlab::compat {
 
 inline constexpr bool kTorch2 = TORCH_VERSION_MAJOR >= 2;
 
-// Enables or disables CUDA autocast to `dtype` for the current thread.
-// 1.13: set_enabled + set_autocast_gpu_dtype; 2.4+: the device-typed calls.
-inline void set_cuda_autocast(bool enabled, at::ScalarType dtype) {
+// Enables or disables autocast to `dtype` on `device` (kCPU or kCUDA) for the current thread.
+// 1.13: set_enabled / set_cpu_enabled + set_autocast_{gpu,cpu}_dtype; 2.4+: the device-typed calls.
+inline void set_autocast(at::DeviceType device, bool enabled, at::ScalarType dtype) {
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-  at::autocast::set_autocast_enabled(at::kCUDA, enabled);
-  at::autocast::set_autocast_dtype(at::kCUDA, dtype);
+  at::autocast::set_autocast_enabled(device, enabled);
+  at::autocast::set_autocast_dtype(device, dtype);
 #else
-  at::autocast::set_enabled(enabled);
-  at::autocast::set_autocast_gpu_dtype(dtype);
+  if (device == at::kCPU) {
+    at::autocast::set_cpu_enabled(enabled);
+    at::autocast::set_autocast_cpu_dtype(dtype);
+  } else {
+    at::autocast::set_enabled(enabled);
+    at::autocast::set_autocast_gpu_dtype(dtype);
+  }
 #endif
   if (!enabled) at::autocast::clear_cache();
 }

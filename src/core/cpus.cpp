@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace actlab {
@@ -17,6 +19,24 @@ int allocated_cpus() {
   CPU_ZERO(&set);
   if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+std::string native_bf16_flag() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    // x86 lists "flags", Arm "Features"; the first processor's line speaks for all.
+    if (line.rfind("flags", 0) != 0 && line.rfind("Features", 0) != 0) continue;
+    std::istringstream words(line.substr(line.find(':') + 1));
+    std::string word, found;
+    while (words >> word) {
+      if (word == "amx_bf16" || (found.empty() && (word == "avx512_bf16" || word == "bf16"))) {
+        found = word;
+      }
+    }
+    return found;
+  }
+  return "";
 }
 
 }  // namespace actlab

@@ -13,6 +13,7 @@ const Registry<QuantityDefinition>& quantity_registry() {
     r.add(quantities::dead_units());
     r.add(quantities::negative_units());
     r.add(quantities::sparsity());
+    r.add(quantities::exact_zeros());
     r.add(quantities::saturation());
     r.add(quantities::moments());
     r.add(quantities::gradient_flow());

@@ -49,7 +49,7 @@ struct TrainConfig {
   uint64_t seed = 0;            // weights, shuffling and augmentation
   std::string device = "auto";  // auto | cpu | cuda | cuda:N
   int threads = 0;              // CPU intra-op threads; 0 = all cores
-  bool bf16 = false;            // bf16 autocast (CUDA only)
+  bool bf16 = false;            // bf16 autocast (CUDA, or a CPU with native bf16)
   // Flush subnormal floats to zero on the CPU (at::globalContext().setFlushDenormal): tanh and
   // sigmoid nets with tiny weights otherwise run much of their arithmetic on slow subnormals.
   bool flush_denormal = false;

@@ -162,7 +162,8 @@ void for_each_train_option(TrainConfig& c, Visit&& visit) {
   visit(O("seed", "Execution", "seed for weights, shuffling, augmentation"), c.seed);
   visit(O("device", "Execution", "auto | cpu | cuda | cuda:N"), c.device);
   visit(O("threads", "Execution", "CPU threads, 0 = all cores").resumable_change(), c.threads);
-  visit(O("bf16", "Execution", "bf16 autocast (CUDA only)").with_shaping(), c.bf16);
+  visit(O("bf16", "Execution", "bf16 autocast (CUDA, or a CPU with native bf16)").with_shaping(),
+        c.bf16);
   visit(O("flush_denormal", "Execution",
           "flush subnormal floats to zero on the CPU (faster for nets with tiny values)")
             .since_added(),

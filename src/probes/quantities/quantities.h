@@ -11,6 +11,7 @@ namespace actlab::quantities {
 QuantityDefinition dead_units();
 QuantityDefinition negative_units();
 QuantityDefinition sparsity();
+QuantityDefinition exact_zeros();
 QuantityDefinition saturation();
 QuantityDefinition moments();
 QuantityDefinition gradient_flow();
