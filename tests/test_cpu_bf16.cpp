@@ -35,7 +35,7 @@ TEST_CASE("CPU autocast hands the activations bf16 pre-activations, and fp32 onc
   for (auto& layer : layers) layer.module->set_observer(nullptr);
 }
 
-TEST_CASE("--bf16 on the CPU trains where the CPU has native bf16, and is refused where not",
+TEST_CASE("bf16 autocast on the CPU trains where the CPU has native bf16, and is refused where not",
           "[cli][data][bf16]") {
   REQUIRE(testing::have_cifar10());
   testing::TempDir dir;
