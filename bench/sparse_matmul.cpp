@@ -125,9 +125,11 @@ int main(int argc, char** argv) {
                  t[3] / t[0]);
       if (wins_from < 0 && t[2] < t[0]) wins_from = share;
     }
-    fmt::print(wins_from < 0 ? "sparse (CSR, conversion included) never wins up to 0.99 zeros\n"
-                             : "sparse (CSR, conversion included) wins from {:.2f} zeros\n",
-               wins_from);
+    if (wins_from < 0) {
+      fmt::print("sparse (CSR, conversion included) never wins up to 0.99 zeros\n");
+    } else {
+      fmt::print("sparse (CSR, conversion included) wins from {:.2f} zeros\n", wins_from);
+    }
   }
   return 0;
 }
