@@ -53,10 +53,10 @@ std::string runtime_report() {
     report +=
         "CUDA: not compiled in (CPU-only LibTorch; GPU machines build with scripts/torch2.sh)\n";
   }
-  // The cores a run uses by default (--threads 0), not LibTorch's start-up setting.
   const std::string bf16 = native_bf16_flag();
   report += bf16.empty() ? "CPU bf16: not native (--bf16 refused on the CPU)\n"
                          : fmt::format("CPU bf16: native ({}; --bf16 allowed on the CPU)\n", bf16);
+  // The cores a run uses by default (--threads 0), not LibTorch's start-up setting.
   report +=
       fmt::format("devices: cpu ({} cores)", std::max(1u, std::thread::hardware_concurrency()));
   if (cuda.hasCUDART()) {

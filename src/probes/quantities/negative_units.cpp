@@ -26,8 +26,8 @@ class NegativeUnits : public LayerQuantity {
     // The memory's row 0 holds the units all-negative at the first probe, row 1 those all-negative
     // at any earlier probe; a memory of another shape (a changed model, a checkpoint written
     // before row 0 existed) starts afresh with this probe as the first.
-    const auto shape = torch::stack({negative, negative}).sizes();
-    if (memory.defined() && memory.sizes() == shape) {
+    if (memory.defined() && memory.dim() == negative.dim() + 1 && memory.size(0) == 2 &&
+        memory[0].sizes() == negative.sizes()) {
       first_ = memory[0];
       earlier_ = memory[1];
     } else {
