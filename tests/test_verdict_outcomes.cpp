@@ -204,6 +204,59 @@ TEST_CASE("values without spread are not tested, diverged runs left out are name
                          Catch::Contains("no spread, no test"));
 }
 
+TEST_CASE("two arms identical in every seed are judged exactly", "[unit][harness][verdict]") {
+  // An option that changes nothing (ReLU'(0) under bf16 rounding): each seed gives the same value
+  // in both arms, the seeds differ. The t test's standard error is 0; its limit is exact.
+  const auto same = [](const std::string&, int seed) {
+    return completed(0.3 + 0.01 * seed, 5.0 + 0.1 * seed);
+  };
+  const auto verdicts = verdicts_of(R"([[verdict]]
+says = "the two train alike"
+metric = "final_train_error"
+a = { activation = "tanh" }
+b = { activation = "relu" }
+expect = "difference between -0.02 and 0.02"
+
+[[verdict]]
+says = "tanh ends lower"
+metric = "final_train_error"
+a = { activation = "relu" }
+b = { activation = "tanh" }
+expect = "difference > 0.01"
+
+[[verdict]]
+says = "tanh's area is at least as large"
+metric = "train_error_auc"
+a = { activation = "tanh" }
+b = { activation = "relu" }
+expect = "ratio >= 1"
+)",
+                                    same);
+  CHECK(verdicts.at(0).outcome == "HOLDS");
+  CHECK(verdicts.at(0).effect == 0);
+  CHECK(verdicts.at(0).low == 0);
+  CHECK(verdicts.at(0).high == 0);
+  CHECK_THAT(verdicts.at(0).note, Catch::Contains("identical in every seed"));
+  CHECK_THAT(verdicts.at(0).test, Catch::Contains("exact"));
+  CHECK(verdicts.at(1).outcome == "FAILS");
+  CHECK(verdicts.at(2).outcome == "HOLDS");
+  CHECK(verdicts.at(2).effect == 1);
+  // One seed apart by a little: the ordinary paired test again.
+  const auto almost = [&](const std::string& activation, int seed) {
+    return completed(0.3 + 0.01 * seed + (activation == "tanh" && seed == 3 ? 1e-4 : 0), 5.0);
+  };
+  const auto tested = verdicts_of(R"([[verdict]]
+says = "the two train alike"
+metric = "final_train_error"
+a = { activation = "tanh" }
+b = { activation = "relu" }
+expect = "difference between -0.02 and 0.02"
+)",
+                                  almost);
+  CHECK_THAT(tested.at(0).test, Catch::StartsWith("two one-sided tests (paired t"));
+  CHECK(tested.at(0).outcome == "HOLDS");
+}
+
 TEST_CASE("a test that cannot reach significance is left out of the correction (Tarone)",
           "[unit][harness][verdict]") {
   // One seed a group: the rank test of a censored verdict can give p = 2 / C(2, 1) = 1 at best

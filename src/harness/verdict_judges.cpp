@@ -34,6 +34,37 @@ bool pairable(const VerdictGroup& a, const VerdictGroup& b) {
   return sa == sb && std::adjacent_find(sa.begin(), sa.end()) == sa.end() && !sa.empty();
 }
 
+// Each seed gives the same value in a and in b (the two arms computed the same thing, e.g. a
+// rounding that makes an option inert), while the values differ between seeds.
+bool identical_by_seed(const VerdictGroup& a, const VerdictGroup& b) {
+  std::map<std::string, double> by_seed;
+  for (size_t i = 0; i < b.values.size(); ++i) by_seed[b.seeds[i]] = b.values[i];
+  for (size_t i = 0; i < a.values.size(); ++i)
+    if (a.values[i] != by_seed[a.seeds[i]]) return false;
+  return true;
+}
+
+// Identical pairs with spread between seeds: the difference is exactly 0 (the ratio exactly 1)
+// in every seed, which is the limit of the t test as its standard error goes to 0: judged
+// without a test, p = 0. A value stuck on a coarse grid (every run the same) has no spread
+// between seeds and stays untested.
+void judge_identical(VerdictResult& r, bool ratio, bool equivalence,
+                     std::vector<std::string>& notes) {
+  r.effect = r.low = r.high = ratio ? 1 : 0;
+  r.has_effect = r.has_interval = true;
+  r.test =
+      fmt::format("exact: the same value in both groups in each of {} seeds", r.a.values.size());
+  r.tested = true;
+  r.p = r.min_p = 0;
+  r.claimed = (equivalence ? r.effect >= r.spec.threshold && r.effect <= r.spec.upper
+                           : satisfies(r.effect, r.spec.relation, r.spec.threshold))
+                  ? "HOLDS"
+                  : "FAILS";
+  notes.push_back(fmt::format(
+      "identical in every seed (seed SD {}): the {} is exactly {}, judged without a test",
+      verdict_number(r.a.sd), ratio ? "ratio" : "difference", ratio ? 1 : 0));
+}
+
 // kind "rates": Fisher's exact test of equal rates, each rate with its Clopper-Pearson interval.
 }  // namespace
 
@@ -203,6 +234,10 @@ void judge_values(VerdictResult& r, std::vector<std::string>& notes) {
   r.high = on_log ? unscale(main.high) : main.high;
   r.has_effect = std::isfinite(r.effect);
   r.has_interval = std::isfinite(r.low) && std::isfinite(r.high);
+  if (main.no_spread && paired && identical_by_seed(r.a, r.b) && r.a.sd > 0) {
+    judge_identical(r, ratio, equivalence, notes);
+    return;
+  }
   if (main.no_spread) {
     r.outcome = "INCONCLUSIVE";
     notes.push_back(paired ? "every seed gives the same paired difference: no spread, no test"
