@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cerrno>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -15,6 +16,12 @@ class WriteError : public Error {
  public:
   WriteError(const std::filesystem::path& path, int error_number);
   int error_number() const { return error_number_; }
+  // Whether the disk itself cannot take more (full, over quota, failing, read only): every later
+  // write would fail the same way.
+  bool disk_cannot_write() const {
+    return error_number_ == ENOSPC || error_number_ == EDQUOT || error_number_ == EIO ||
+           error_number_ == EROFS;
+  }
 
  private:
   int error_number_;

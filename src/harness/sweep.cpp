@@ -20,6 +20,7 @@
 #include "src/core/files.h"
 #include "src/core/process.h"
 #include "src/harness/results.h"
+#include "src/harness/run_cost.h"
 #include "src/harness/run_metric.h"
 #include "src/harness/run_set.h"
 #include "src/harness/stop_signals.h"
@@ -68,13 +69,6 @@ void report_results_problem(const fs::path& out, const std::string& message,
              message, out.string());
 }
 
-// Whether a failed write says the disk itself cannot take more (full, over quota, failing, read
-// only): every run would then fail the same way.
-bool disk_cannot_write(const WriteError& error) {
-  const int e = error.error_number();
-  return e == ENOSPC || e == EDQUOT || e == EIO || e == EROFS;
-}
-
 // The results tables, rewritten after each finished run. A full or failing disk stops the sweep
 // from starting runs, as a run's failure would (`write_failure`); any other problem (a table
 // that cannot be replaced) is printed once and the runs go on.
@@ -83,7 +77,7 @@ void write_results_or_report(const fs::path& out, std::set<std::string>& reporte
   try {
     write_results(out, load_results(out));
   } catch (const WriteError& error) {
-    if (disk_cannot_write(error) && write_failure.empty()) {
+    if (error.disk_cannot_write() && write_failure.empty()) {
       write_failure = error.what();
     } else {
       report_results_problem(out, error.what(), reported);
@@ -127,6 +121,7 @@ namespace {
 struct StageOutcome {
   size_t finished = 0, failed = 0;
   std::string write_failure;  // why the stage stopped early: a file could not be written
+  double estimated_wall = 0;  // --dry-run: the estimated wall seconds of its runs to do
 };
 
 // Runs the not-yet-final `runs` into DIR/runs/<id>, `jobs` at a time, and rebuilds DIR's
@@ -165,6 +160,12 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
              options.profile.empty() ? "" : fmt::format(" ({} profile)", options.profile),
              options.dry_run ? " (dry run)" : "");
   StageOutcome outcome;
+  const bool on_cpu =
+      options.device == "cpu" || (options.device == "auto" && !torch::cuda::is_available());
+  const int cores = allocated_cpus();  // Slurm's SLURM_CPUS_PER_TASK, else the affinity mask
+  const int threads = on_cpu ? std::max(1, cores / std::max(1, options.jobs)) : 1;
+  if (options.dry_run)
+    outcome.estimated_wall = print_stage_estimate(pending, threads, options.jobs);
   if (options.dry_run) return outcome;
   fs::create_directories(out / "runs");
   // A single run (--only: a Slurm array task) leaves the sweep's shared files to its submitter
@@ -172,11 +173,6 @@ StageOutcome run_stage(const Experiment& experiment, const SweepOptions& options
   const bool shared_writes = options.only.empty();
   if (shared_writes || !fs::exists(out / "experiment.toml"))
     write_experiment_copy(experiment, out / "experiment.toml");
-
-  const bool on_cpu =
-      options.device == "cpu" || (options.device == "auto" && !torch::cuda::is_available());
-  const int cores = allocated_cpus();  // Slurm's SLURM_CPUS_PER_TASK, else the affinity mask
-  const int threads = on_cpu ? std::max(1, cores / std::max(1, options.jobs)) : 1;
 
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
@@ -318,6 +314,7 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
   install_stop_handlers();
 
   TuneChoice choice = read_tune_choice(out);
+  double estimated_wall = 0;  // --dry-run: the stages' estimates, summed
   if (experiment.tune && experiment.tune->table) {
     // [tune] from: every configuration must be in the table before its sweep runs; then the
     // table's sweep (it tunes what it has not, resumes at once when it has, lists with
@@ -347,6 +344,7 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
     const StageOutcome tuned = run_stage(experiment, options, out / "tune", tuning, " (tuning)");
     if (stopping()) return stopped_exit_code();
     if (!tuned.write_failure.empty()) return kWriteFailedExitCode;
+    estimated_wall += tuned.estimated_wall;
     if (!options.dry_run) {
       choice = choose_tuned_values(experiment, out / "tune", tuning);
       for (const auto& line : describe_choices(experiment, options.profile, choice, out / "tune"))
@@ -378,13 +376,17 @@ int run_sweep(const Experiment& experiment, SweepOptions options) {
   const auto neighbours = options.only.empty() ? neighbour_runs(experiment, options.profile, choice)
                                                : std::vector<RunSpec>{};
   int failed = main.failed;
+  estimated_wall += main.estimated_wall;
   if (!neighbours.empty()) {
     const StageOutcome next =
         run_stage(experiment, options, out / "neighbours", neighbours, " (neighbouring rates)");
     if (stopping()) return stopped_exit_code();
     if (!next.write_failure.empty()) return kWriteFailedExitCode;
     failed += next.failed;  // the verdicts are printed all the same: the grid's runs are there
+    estimated_wall += next.estimated_wall;
   }
+  if (options.dry_run && estimated_wall != main.estimated_wall)
+    fmt::print("estimated, all stages: {} wall\n", format_estimate(estimated_wall));
   if (options.dry_run) return 0;
   fmt::print("(`actlab compare {}`)\n", out.string());
   if (!experiment.verdicts.empty() && options.only.empty()) print_verdicts(out);
