@@ -213,6 +213,8 @@ TEST_CASE("train with probe full writes a finite record per activation layer at 
                                            "dead_fraction_units",
                                            "sparsity",
                                            "near_zero_fraction",
+                                           "preact_negative_fraction",
+                                           "small_output_fraction",
                                            "saturation_fraction",
                                            "mean_derivative",
                                            "preact_mean",

@@ -175,6 +175,17 @@ TEST_CASE("each statistic matches a brute-force computation", "[unit][probes]") 
       g_sq += gp[k] * gp[k];
       abs_max = std::max(abs_max, std::abs(ap[k]));
     }
+    // Outputs small against the RMS of their probe chunk (5 images here); negative inputs.
+    double small = 0, negative = 0;
+    for (const auto& chunk : a_chunks[i]) {
+      const auto c = chunk.to(torch::kFloat64).contiguous();
+      const auto* cp = c.data_ptr<double>();
+      double squares = 0;
+      for (int64_t k = 0; k < c.numel(); ++k) squares += cp[k] * cp[k];
+      const double rms = std::sqrt(squares / c.numel());
+      for (int64_t k = 0; k < c.numel(); ++k) small += std::abs(cp[k]) < 0.05 * rms;
+    }
+    for (int64_t k = 0; k < total; ++k) negative += xp[k] < 0;
     int dead_channels = 0, dead_units = 0;
     for (int64_t c = 0; c < channels; ++c) {
       bool channel_alive = false;
@@ -193,6 +204,8 @@ TEST_CASE("each statistic matches a brute-force computation", "[unit][probes]") 
     CHECK(field(r, "dead_fraction_units") == Approx(double(dead_units) / (channels * positions)));
     CHECK(field(r, "sparsity") == Approx(zero / total));
     CHECK(field(r, "near_zero_fraction") == Approx(near_zero / total));
+    CHECK(field(r, "preact_negative_fraction") == Approx(negative / total));
+    CHECK(field(r, "small_output_fraction") == Approx(small / total));
     CHECK(field(r, "saturation_fraction") == Approx(saturated / total));
     CHECK(field(r, "mean_derivative") == Approx(d_sum / total));
     CHECK(field(r, "preact_mean") == Approx(x_sum / total).margin(1e-9));

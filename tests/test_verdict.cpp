@@ -183,6 +183,15 @@ TEST_CASE("layer expressions pick a layer and a probe time", "[unit][harness][ve
   CHECK(*run_metric(run, "grad_act_rms.1.final").value == Approx(202.0));
   CHECK(*run_metric(run, "grad_act_rms.first.init / grad_act_rms.last.init").value ==
         Approx(1.0 / 3.0));
+  // What training changed: final minus init, per layer or over layers.
+  CHECK(*run_metric(run, "grad_act_rms.last.final - grad_act_rms.last.init").value ==
+        Approx(303.0 - 3.0));
+  CHECK(*run_metric(run, "grad_act_rms.mean.final - grad_act_rms.mean.init").value ==
+        Approx(202.0 - 2.0));
+  CHECK(unknown_metric("grad_act_rms.mean.final - grad_act_rms.mean.init", {}).empty());
+  CHECK_THAT(unknown_metric("grad_act_rms.mean.final - nonsense", {}),
+             Catch::Contains("unknown metric 'nonsense'"));
+  CHECK_FALSE(run_metric(run, "grad_act_rms.mean.final - dead_fraction.first.init").recorded);
   CHECK_FALSE(run_metric(run, "dead_fraction.first.init").recorded);
 }
 

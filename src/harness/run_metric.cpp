@@ -30,6 +30,18 @@ std::string reached_epoch_column(const std::string& metric) {
 }
 
 // "epochN" with N whole digits (the probe times and the early training-error area).
+// "A / B" or "A - B": the two sides and the operator, split at the first " / " or " - ".
+struct BinaryMetric {
+  std::string left, right;
+  char op = 0;
+};
+std::optional<BinaryMetric> split_binary(const std::string& metric) {
+  const auto slash = metric.find(" / "), minus = metric.find(" - ");
+  const auto at = std::min(slash, minus);
+  if (at == std::string::npos) return std::nullopt;
+  return BinaryMetric{metric.substr(0, at), metric.substr(at + 3), metric[at + 1]};
+}
+
 bool is_epoch_time(const std::string& when) {
   return when.rfind("epoch", 0) == 0 && when.size() > 5 && when.size() < 12 &&
          std::all_of(when.begin() + 5, when.end(), ::isdigit);
@@ -192,10 +204,8 @@ std::optional<double> censored_length(const RunResult& run, const std::string& m
 }  // namespace
 
 bool measures_training(const std::string& metric) {
-  if (const auto slash = metric.find(" / "); slash != std::string::npos) {
-    return measures_training(metric.substr(0, slash)) ||
-           measures_training(metric.substr(slash + 3));
-  }
+  if (const auto binary = split_binary(metric))
+    return measures_training(binary->left) || measures_training(binary->right);
   for (const char* word : {"error", "loss", "accuracy"}) {
     if (metric.find(word) != std::string::npos) return true;
   }
@@ -253,9 +263,9 @@ bool is_probe_time(const std::string& when) {
 }  // namespace
 
 std::string unknown_metric(const std::string& metric, const std::vector<std::string>& targets) {
-  if (const auto slash = metric.find(" / "); slash != std::string::npos) {
-    const auto top = unknown_metric(metric.substr(0, slash), targets);
-    return top.empty() ? unknown_metric(metric.substr(slash + 3), targets) : top;
+  if (const auto binary = split_binary(metric)) {
+    const auto left = unknown_metric(binary->left, targets);
+    return left.empty() ? unknown_metric(binary->right, targets) : left;
   }
   const auto columns = result_columns(targets);
   if (columns.count(metric)) return "";
@@ -301,7 +311,7 @@ std::string unknown_metric(const std::string& metric, const std::vector<std::str
       "init|final|epochN), grad_norm.first|max|growth|median, train_error_auc.epochN (the area "
       "over the "
       "first "
-      "N epochs), or 'A / B' of two of these",
+      "N epochs), or 'A / B' or 'A - B' of two of these",
       metric, join(speed), join(std::vector<std::string>(fields.begin(), fields.end())));
 }
 
@@ -331,12 +341,14 @@ bool is_rate_metric(const std::string& metric) {
 }
 
 MetricValue run_metric(const RunResult& run, const std::string& metric) {
-  if (const auto slash = metric.find(" / "); slash != std::string::npos) {
-    const auto top = run_metric(run, metric.substr(0, slash));
-    const auto bottom = run_metric(run, metric.substr(slash + 3));
-    MetricValue ratio{top.recorded && bottom.recorded, std::nullopt};
-    if (top.value && bottom.value && *bottom.value != 0) ratio.value = *top.value / *bottom.value;
-    return ratio;
+  if (const auto binary = split_binary(metric)) {
+    const auto left = run_metric(run, binary->left);
+    const auto right = run_metric(run, binary->right);
+    MetricValue result{left.recorded && right.recorded, std::nullopt};
+    if (left.value && right.value && binary->op == '-') result.value = *left.value - *right.value;
+    if (left.value && right.value && binary->op == '/' && *right.value != 0)
+      result.value = *left.value / *right.value;
+    return result;
   }
   const auto row = run.row();
   if (const auto epoch = reached_epoch_column(metric); !epoch.empty()) {

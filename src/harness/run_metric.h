@@ -28,7 +28,8 @@ struct MetricValue {
 // - "train_error_auc.epochN", the training-error area over positions 0..N (none for a run that
 //   stopped earlier): comparable across runs that stop at a target;
 // - "A / B", the ratio of two of the above (e.g. "grad_act_rms.first.init /
-// grad_act_rms.last.init").
+// grad_act_rms.last.init"), or "A - B", their difference (what training changed:
+// "sparsity.mean.final - sparsity.mean.init").
 // A target column ("train_error_0.25_position") of a run that never reached the target comes back
 // censored at the run's length.
 MetricValue run_metric(const RunResult& run, const std::string& metric);
