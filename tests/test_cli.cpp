@@ -221,6 +221,7 @@ TEST_CASE("train with probe full writes a finite record per activation layer at 
                                            "preact_std",
                                            "act_mean",
                                            "act_std",
+                                           "act_rms",
                                            "act_abs_max",
                                            "input_nonneg_fraction",
                                            "grad_act_rms",

@@ -213,6 +213,7 @@ TEST_CASE("each statistic matches a brute-force computation", "[unit][probes]") 
     CHECK(field(r, "act_std") ==
           Approx(std::sqrt(a_sq / total - std::pow(a_sum / total, 2))).epsilon(1e-4));
     CHECK(field(r, "act_abs_max") == Approx(abs_max));
+    CHECK(field(r, "act_rms") == Approx(std::sqrt(a_sq / total)).epsilon(1e-6));
     CHECK(field(r, "grad_act_rms") == Approx(std::sqrt(g_sq / total)).epsilon(1e-4));
     CHECK(field(r, "grad_weight_norm") ==
           Approx(layers[i].feeding_weight.grad().norm().item<double>()).epsilon(1e-4));

@@ -288,6 +288,19 @@ activation = ["relu", "leaky_relu", "leaky_relu:slope=0.01"]
       load("[[verdict]]\nsays = \"x\"\nmetric = \"train_weight_grad_norm.first.final / "
            "grad_act_rms.last.init\"\n" +
            groups));
+  // metric_b: checked like metric, and only for values of runs.
+  CHECK_THROWS_WITH(load("[[verdict]]\nsays = \"x\"\nmetric = \"sparsity.mean.final\"\n"
+                         "metric_b = \"sparsity.mean.start\"\n" +
+                         groups),
+                    Catch::Contains("metric_b: ") && Catch::Contains("init, final or epochN"));
+  CHECK_THROWS_WITH(load("[[verdict]]\nsays = \"x\"\nmetric = \"diverged\"\n"
+                         "metric_b = \"diverged\"\n" +
+                         groups),
+                    Catch::Contains("metric_b is for values of runs"));
+  CHECK_NOTHROW(
+      load("[[verdict]]\nsays = \"x\"\nmetric = \"sparsity.mean.final\"\n"
+           "metric_b = \"sparsity.mean.init\"\n" +
+           groups));
 }
 
 TEST_CASE("a ratio whose resampled denominator can be 0 gets no interval",

@@ -257,6 +257,33 @@ expect = "difference between -0.02 and 0.02"
   CHECK(tested.at(0).outcome == "HOLDS");
 }
 
+TEST_CASE("metric_b compares two metrics of the same runs, paired by seed",
+          "[unit][harness][verdict]") {
+  // What training changed in one group: a's metric against b's in the same runs. Here the
+  // area is 0.1 above the final error, give or take 0.004 by seed.
+  const auto runs = [](const std::string&, int seed) {
+    const double jitter[] = {0.002, -0.004, 0.001, 0.003, -0.002};
+    return completed(0.3 + 0.02 * seed, 0.4 + 0.02 * seed + jitter[seed]);
+  };
+  const auto v = verdicts_of(R"([[verdict]]
+says = "ReLU's final error is at least 0.05 below its area"
+metric = "final_train_error"
+metric_b = "train_error_auc"
+a = { activation = "relu" }
+b = { activation = "relu" }
+expect = "difference < -0.05"
+)",
+                             runs)
+                     .at(0);
+  CHECK(v.outcome == "HOLDS");
+  CHECK(v.effect == Approx(-0.1).margin(0.002));
+  CHECK_THAT(v.test, Catch::StartsWith("paired t") && Catch::Contains("5 pairs by seed"));
+  CHECK(v.b.values.at(1) == Approx(0.416));  // b holds the areas, a the final errors
+  CHECK(v.a.values.at(1) == Approx(0.32));
+  CHECK_THAT(verdict_table({v}), Catch::Contains("b (activation=relu): train_error_auc: seeds"));
+  CHECK(to_json(v)["metric_b"] == "train_error_auc");
+}
+
 TEST_CASE("a test that cannot reach significance is left out of the correction (Tarone)",
           "[unit][harness][verdict]") {
   // One seed a group: the rank test of a censored verdict can give p = 2 / C(2, 1) = 1 at best

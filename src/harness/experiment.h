@@ -60,6 +60,9 @@ struct Experiment;
 struct VerdictSpec {
   std::string says;
   std::string metric;
+  // b's metric where it differs from a's ("" = metric): what training changed in the same runs
+  // ("X.mean.final" against "X.mean.init", a = b), judged paired by seed.
+  std::string metric_b;
   std::vector<std::pair<std::string, std::string>> a, b;
   std::string effect;    // "ratio" | "difference"
   std::string relation;  // ">", ">=", "<", "<=", "between" (threshold .. upper, both included)

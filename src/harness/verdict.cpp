@@ -122,7 +122,10 @@ VerdictResult evaluate_one(const Experiment& e, const VerdictSpec& spec, const s
   check_not_pooled(e, pooling, "a", group_a);
   check_not_pooled(e, pooling, "b", group_b);
   const Collected a = across ? collect_grid(e, spec, *across, group_a) : collect(e, spec, group_a);
-  const Collected b = across ? collect_grid(e, spec, *across, group_b) : collect(e, spec, group_b);
+  VerdictSpec spec_b = spec;  // b's values: metric_b where the file gives it
+  if (!spec.metric_b.empty()) spec_b.metric = spec.metric_b;
+  const Collected b =
+      across ? collect_grid(e, spec, *across, group_b) : collect(e, spec_b, group_b);
   result.a = a.group;
   result.b = b.group;
   if (group_a.empty() || group_b.empty()) {

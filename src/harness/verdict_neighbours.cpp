@@ -93,7 +93,9 @@ void add_neighbour_effects(const Experiment& experiment, const RunSet& grid,
   for (const auto& run : grid.diverged) partners.push_back(&run);
   for (auto& verdict : verdicts) {
     // A rate, or a value picked over the grid per seed: no one run's value to move.
-    if (is_rate_metric(verdict.spec.metric) || parse_across(verdict.spec.metric)) continue;
+    if (is_rate_metric(verdict.spec.metric) || parse_across(verdict.spec.metric) ||
+        !verdict.spec.metric_b.empty())  // two metrics: a neighbour's one value compares nothing
+      continue;
     for (const auto& run : neighbours) {
       if (!run_matches(run, verdict.scope_filter)) continue;
       const bool in_a = run_matches(run, verdict.spec.a), in_b = run_matches(run, verdict.spec.b);

@@ -77,6 +77,7 @@ VerdictSpec read_verdict(const Experiment& e, const toml::node& node) {
   if (table == nullptr) fail(e, line, "[[verdict]] must be a table");
   static const std::set<std::string> keys = {"says",
                                              "metric",
+                                             "metric_b",
                                              "a",
                                              "b",
                                              "expect",
@@ -104,6 +105,7 @@ VerdictSpec read_verdict(const Experiment& e, const toml::node& node) {
   };
   v.says = text("says");
   v.metric = text("metric");
+  if (table->contains("metric_b")) v.metric_b = text("metric_b");
   parse_expectation(e, line, text("expect"), v);
   for (const char* side : {"a", "b"}) {
     const auto* filter = (*table)[side].as_table();
@@ -213,6 +215,16 @@ void check_verdicts(const Experiment& e) {
       fail(e, v.line, fmt::format("verdict \"{}\": {}", v.says, problem));
     }
     if (across) check_across(e, v, *across, takes);
+    if (!v.metric_b.empty()) {
+      if (across || is_rate_metric(v.metric) || is_rate_metric(v.metric_b)) {
+        fail(e, v.line,
+             fmt::format("verdict \"{}\": metric_b is for values of runs (the same runs at two "
+                         "times, say), not a rate or a value picked over a grid: remove it",
+                         v.says));
+      }
+      if (const auto problem = unknown_metric(v.metric_b, targets); !problem.empty())
+        fail(e, v.line, fmt::format("verdict \"{}\": metric_b: {}", v.says, problem));
+    }
     for (const auto* group : {&v.a, &v.b}) {
       for (const auto& [key, value] : *group) {
         auto it = takes.find(key);

@@ -92,6 +92,15 @@ std::string group_text(const VerdictGroup& g) {
                      verdict_number(g.mean), verdict_number(g.sd), g.values.size());
 }
 
+namespace {
+
+// Group b's values, led by its metric where it is not a's.
+std::string b_text(const VerdictResult& v) {
+  return (v.spec.metric_b.empty() ? "" : v.spec.metric_b + ": ") + group_text(v.b);
+}
+
+}  // namespace
+
 std::string p_text(const VerdictResult& v) {
   if (!v.tested) return "";
   std::string text = fmt::format("p {}, Holm {} ({} test{})", verdict_number(v.p),
@@ -108,7 +117,7 @@ std::string verdict_table(const std::vector<VerdictResult>& verdicts) {
                         v.scope.empty() ? "" : fmt::format(" [{}]", v.scope));
     text += fmt::format("{}{}{}\n", kIndent, v.spec.metric, v.test.empty() ? "" : "; " + v.test);
     text += fmt::format("{}a ({}): {}\n", kIndent, describe_filter(v.spec.a), group_text(v.a));
-    text += fmt::format("{}b ({}): {}\n", kIndent, describe_filter(v.spec.b), group_text(v.b));
+    text += fmt::format("{}b ({}): {}\n", kIndent, describe_filter(v.spec.b), b_text(v));
     std::vector<std::string> parts;
     if (v.has_effect) parts.push_back(effect_text(v));
     if (v.tested) parts.push_back(p_text(v));
@@ -152,8 +161,9 @@ nlohmann::json to_json(const VerdictResult& v) {
   json["min_p"] = number_or_null(v.tested || !v.claimed.empty(), v.min_p);
   json["hedges_g"] = number_or_null(v.has_hedges_g, v.hedges_g);
   // The same words as `actlab verdict` and RESULTS.md, for the report.
+  if (!v.spec.metric_b.empty()) json["metric_b"] = v.spec.metric_b;
   json["shown"] = {{"a", group_text(v.a)},
-                   {"b", group_text(v.b)},
+                   {"b", b_text(v)},
                    {"effect", effect_text(v)},
                    {"p", p_text(v)},
                    {"neighbours", neighbours_text(v)}};

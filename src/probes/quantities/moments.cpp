@@ -28,6 +28,8 @@ class Moments : public LayerQuantity {
     record["preact_std"] = std_from(value(x_squares_), x_mean);
     record["act_mean"] = a_mean;
     record["act_std"] = std_from(value(a_squares_), a_mean);
+    // The typical size of an output (not the extreme one): what "blows up" means for a layer.
+    record["act_rms"] = std::sqrt(value(a_squares_) / count_);
     record["act_abs_max"] = value(a_abs_max_);
     record["input_nonneg_fraction"] = value(nonneg_) / count_;
   }
@@ -45,12 +47,12 @@ class Moments : public LayerQuantity {
 }  // namespace
 
 QuantityDefinition moments() {
-  return {
-      "moments",
-      {"preact_mean", "preact_std", "act_mean", "act_std", "act_abs_max", "input_nonneg_fraction"},
-      ProbeLevel::kCheap,
-      false,
-      [] { return std::make_unique<Moments>(); }};
+  return {"moments",
+          {"preact_mean", "preact_std", "act_mean", "act_std", "act_rms", "act_abs_max",
+           "input_nonneg_fraction"},
+          ProbeLevel::kCheap,
+          false,
+          [] { return std::make_unique<Moments>(); }};
 }
 
 }  // namespace actlab::quantities
