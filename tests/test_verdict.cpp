@@ -301,6 +301,19 @@ activation = ["relu", "leaky_relu", "leaky_relu:slope=0.01"]
       load("[[verdict]]\nsays = \"x\"\nmetric = \"sparsity.mean.final\"\n"
            "metric_b = \"sparsity.mean.init\"\n" +
            groups));
+  const std::string same = "a = { activation = \"relu\" }\nb = { activation = \"relu\" }\n";
+  CHECK_THROWS_WITH(load("[[verdict]]\nsays = \"x\"\nmetric = \"sparsity.mean.final - "
+                         "sparsity.mean.init\"\n" +
+                         same + "expect = \"difference > 0\"\n"),
+                    Catch::Contains("the same runs and the same metric"));
+  CHECK_THROWS_WITH(load("[[verdict]]\nsays = \"x\"\nmetric = \"sparsity.mean.final\"\n"
+                         "metric_b = \"sparsity.mean.init\"\npairing = \"none\"\n" +
+                         same + "expect = \"difference > 0\"\n"),
+                    Catch::Contains("remove pairing"));
+  CHECK_NOTHROW(
+      load("[[verdict]]\nsays = \"x\"\nmetric = \"sparsity.mean.final\"\n"
+           "metric_b = \"sparsity.mean.init\"\n" +
+           same + "expect = \"difference > 0\"\n"));
 }
 
 TEST_CASE("a ratio whose resampled denominator can be 0 gets no interval",

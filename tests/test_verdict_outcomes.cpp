@@ -232,15 +232,22 @@ b = { activation = "relu" }
 expect = "ratio >= 1"
 )",
                                     same);
+  // Equivalence: the sign test's one-sided p = 0.5^5 at each bound.
   CHECK(verdicts.at(0).outcome == "HOLDS");
+  CHECK(verdicts.at(0).p == Approx(1.0 / 32));
   CHECK(verdicts.at(0).effect == 0);
   CHECK(verdicts.at(0).low == 0);
   CHECK(verdicts.at(0).high == 0);
   CHECK_THAT(verdicts.at(0).note, Catch::Contains("identical in every seed"));
-  CHECK_THAT(verdicts.at(0).test, Catch::Contains("exact"));
-  CHECK(verdicts.at(1).outcome == "FAILS");
-  CHECK(verdicts.at(2).outcome == "HOLDS");
-  CHECK(verdicts.at(2).effect == 1);
+  CHECK_THAT(verdicts.at(0).test, Catch::StartsWith("exact sign test"));
+  // Superiority: two-sided 2 x 0.5^5 = 1/16, which 5 seeds cannot bring below 0.05 (Tarone).
+  CHECK(verdicts.at(1).outcome == "INCONCLUSIVE");
+  CHECK(verdicts.at(1).min_p == Approx(1.0 / 16));
+  CHECK_THAT(verdicts.at(1).note, Catch::Contains("cannot reach significance"));
+  // A ratio of exactly 1 against ">= 1" separates nothing.
+  CHECK(verdicts.at(2).outcome == "INCONCLUSIVE");
+  CHECK_FALSE(verdicts.at(2).tested);
+  CHECK_THAT(verdicts.at(2).note, Catch::Contains("no test can separate them"));
   // One seed apart by a little: the ordinary paired test again.
   const auto almost = [&](const std::string& activation, int seed) {
     return completed(0.3 + 0.01 * seed + (activation == "tanh" && seed == 3 ? 1e-4 : 0), 5.0);

@@ -28,9 +28,9 @@ constexpr double kStartSeconds = 3;
 
 // The median of `body`'s seconds over at least `repeats` calls after one warm-up call, going on
 // (up to 25 calls) until 0.2 s have been timed. Seconds of this process's CPU time divided by
-// its threads, not wall time: other load on the machine (a sweep beside the dry run) then
-// barely moves it, and on an idle machine the two agree (LibTorch's threads spin while they
-// wait).
+// its threads, not wall time: other load on the machine (a sweep beside the dry run) moves it
+// less, though not to nothing (shared caches, a virtual machine's steal time), and on an idle
+// machine the two agree (LibTorch's threads spin while they wait).
 double median_seconds(const std::function<void()>& body, int repeats = 3) {
   auto cpu_seconds = [] {
     timespec now{};

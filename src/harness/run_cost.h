@@ -19,8 +19,8 @@ struct RunCost {
 // probe images; each times how often the run does it (the steps of its epochs over its training
 // images, its evaluations, its probes), plus the data loading. Random inputs, no data needed.
 // What it cannot see: a net that slows down later (subnormal arithmetic in saturated nets
-// without --flush-denormal), and other load on the machine while it times (the estimate then
-// runs high).
+// without --flush-denormal); other load on the machine while it times moves it less than it
+// would move wall time, but does move it.
 RunCost estimate_run_cost(const RunSpec& run, int threads);
 
 // `actlab run --dry-run`: prints the estimate of `runs` (a stage's runs still to do), `jobs` at

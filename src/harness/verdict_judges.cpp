@@ -45,24 +45,36 @@ bool identical_by_seed(const VerdictGroup& a, const VerdictGroup& b) {
 }
 
 // Identical pairs with spread between seeds: the difference is exactly 0 (the ratio exactly 1)
-// in every seed, which is the limit of the t test as its standard error goes to 0: judged
-// without a test, p = 0. A value stuck on a coarse grid (every run the same) has no spread
-// between seeds and stays untested.
+// in every seed. The t test is undefined (no spread of the differences); the exact sign test is
+// not: all n differences lie on one side of the threshold, p = 0.5^n one-sided (each bound of an
+// equivalence band), 2 x 0.5^n two-sided (a superiority verdict), which is also the smallest p
+// it can give (Tarone's rule sees the real n). An exact value on the threshold or a band's edge
+// separates nothing: no test. A value stuck on a coarse grid (every run the same) has no spread
+// between seeds and never gets here.
 void judge_identical(VerdictResult& r, bool ratio, bool equivalence,
                      std::vector<std::string>& notes) {
-  r.effect = r.low = r.high = ratio ? 1 : 0;
+  const double exact = ratio ? 1 : 0;
+  r.effect = r.low = r.high = exact;
   r.has_effect = r.has_interval = true;
-  r.test =
-      fmt::format("exact: the same value in both groups in each of {} seeds", r.a.values.size());
+  const std::string what =
+      fmt::format("identical in every seed (seed SD {}): the {} is exactly {}",
+                  verdict_number(r.a.sd), ratio ? "ratio" : "difference", format_number(exact));
+  const bool on_edge = exact == r.spec.threshold || (equivalence && exact == r.spec.upper);
+  if (on_edge) {
+    r.outcome = "INCONCLUSIVE";
+    notes.push_back(what + ", the expectation's own bound: no test can separate them");
+    return;
+  }
+  const double n = static_cast<double>(r.a.values.size());
+  r.test = fmt::format("exact sign test: the same value in both groups in each of {} seeds",
+                       r.a.values.size());
   r.tested = true;
-  r.p = r.min_p = 0;
-  r.claimed = (equivalence ? r.effect >= r.spec.threshold && r.effect <= r.spec.upper
-                           : satisfies(r.effect, r.spec.relation, r.spec.threshold))
+  r.p = r.min_p = equivalence ? std::pow(0.5, n) : std::min(1.0, 2 * std::pow(0.5, n));
+  r.claimed = (equivalence ? exact > r.spec.threshold && exact < r.spec.upper
+                           : satisfies(exact, r.spec.relation, r.spec.threshold))
                   ? "HOLDS"
                   : "FAILS";
-  notes.push_back(fmt::format(
-      "identical in every seed (seed SD {}): the {} is exactly {}, judged without a test",
-      verdict_number(r.a.sd), ratio ? "ratio" : "difference", ratio ? 1 : 0));
+  notes.push_back(what);
 }
 
 // kind "rates": Fisher's exact test of equal rates, each rate with its Clopper-Pearson interval.

@@ -215,6 +215,20 @@ void check_verdicts(const Experiment& e) {
       fail(e, v.line, fmt::format("verdict \"{}\": {}", v.says, problem));
     }
     if (across) check_across(e, v, *across, takes);
+    // The same runs on both sides compare a metric with itself unless metric_b differs.
+    if (v.a == v.b && (v.metric_b.empty() || v.metric_b == v.metric)) {
+      fail(e, v.line,
+           fmt::format("verdict \"{}\": a and b are the same runs and the same metric: give "
+                       "b other runs, or metric_b (what training changed: metric_b = "
+                       "\"X.mean.init\")",
+                       v.says));
+    }
+    if (v.a == v.b && v.pairing == "none") {
+      fail(e, v.line,
+           fmt::format("verdict \"{}\": a and b are the same runs, so their values are paired "
+                       "by seed: remove pairing = \"none\"",
+                       v.says));
+    }
     if (!v.metric_b.empty()) {
       if (across || is_rate_metric(v.metric) || is_rate_metric(v.metric_b)) {
         fail(e, v.line,
