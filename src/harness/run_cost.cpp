@@ -15,6 +15,7 @@
 #include "src/train/config.h"
 #include "src/train/optimizer.h"
 #include "src/train/process_setup.h"
+#include "src/train/trainer.h"
 
 namespace actlab {
 
@@ -78,12 +79,7 @@ Timing measure(const TrainConfig& config, int threads, int64_t train_images, int
   const auto options = torch::TensorOptions().device(device);
   auto model = build_model(config.model, config.model_options);
   model->to(device);
-  if (config.channels_last) {
-    torch::NoGradGuard no_grad;
-    for (auto& parameter : model->parameters())
-      if (parameter.dim() == 4)
-        parameter.set_data(parameter.contiguous(torch::MemoryFormat::ChannelsLast));
-  }
+  apply_memory_format(*model, config);  // as the run does
   auto optimizer = make_optimizer(config, model->parameters());
   const int64_t batch = std::min(config.batch_size, train_images);
   const auto images = torch::randn({batch, 3, 32, 32}, options);

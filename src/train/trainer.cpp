@@ -19,14 +19,6 @@
 
 namespace actlab {
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
 // --channels-last: 4-d weights (the convolutions') in NHWC memory. oneDNN (and cuDNN) then run
 // each convolution channels-last and hand its output on in that layout, so the activations and
 // pools between convolutions follow without touching the inputs.
@@ -37,6 +29,14 @@ void apply_memory_format(torch::nn::Module& model, const TrainConfig& config) {
     if (parameter.dim() == 4)
       parameter.set_data(parameter.contiguous(torch::MemoryFormat::ChannelsLast));
   }
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
 RunState initial_state(const TrainConfig& config, torch::Device device) {
