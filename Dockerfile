@@ -21,7 +21,7 @@ RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build git ca-certificates python3 python3-venv \
       libopencv-dev libfmt-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libssl-dev \
-      libsqlite3-dev \
+      libsqlite3-dev libboost-dev libprotobuf-dev protobuf-compiler \
  && rm -rf /var/lib/apt/lists/*
 
 COPY . /opt/actlab

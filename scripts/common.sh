@@ -8,7 +8,7 @@ export ACTLAB_DATA
 
 # Debian 12 packages the build and tests need (Ubuntu 22.04+ has the same names).
 ACTLAB_PACKAGES=(build-essential cmake ninja-build git ca-certificates curl
-  libtorch-dev libopencv-dev libfmt-dev libcli11-dev nlohmann-json3-dev catch2
+  libtorch-dev libprotobuf-dev protobuf-compiler libopencv-dev libfmt-dev libcli11-dev nlohmann-json3-dev catch2
   libtomlplusplus-dev libsqlite3-dev sqlite3 python3 python3-pip
   libssl-dev  # OpenSSL's libcrypto: SHA-256 (data fingerprints, checkpoint frames)
   libboost-dev  # Boost.Math: the verdicts' t, hypergeometric and beta distributions

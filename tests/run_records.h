@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstring>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "src/core/files.h"
+#include "src/tensorboard/tensorboard.pb.h"
 #include "tests/helpers.h"
 
 namespace actlab::testing {
@@ -102,9 +105,23 @@ inline std::vector<nlohmann::json> records(const fs::path& file) {
   return lines;
 }
 
-// The TFRecord payloads of a run's event file after the first two, each without its wall times:
-// the leading wall_time field (tag 1, a double: 9 bytes) and the seconds and images/s scalars.
+// The events of a run's event file after the first two, each without its wall times: the
+// event's wall_time, the seconds and images/s scalars, and the HParams session's start and end
+// times (parsed with the messages actlab writes, src/tensorboard/tensorboard.proto).
+// Serialized with map entries in key order, so equal messages give equal bytes.
+inline std::string deterministic_bytes(const google::protobuf::MessageLite& message) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
 inline std::vector<std::string> events_without_wall_time(const fs::path& run) {
+  namespace pb = actlab::tensorboard::proto;
   std::string content;
   for (const auto& entry : fs::directory_iterator(run)) {
     if (entry.path().filename().string().rfind("events.out.tfevents.", 0) == 0)
@@ -114,17 +131,20 @@ inline std::vector<std::string> events_without_wall_time(const fs::path& run) {
   for (size_t at = 0; at + 12 <= content.size();) {
     uint64_t length = 0;
     std::memcpy(&length, content.data() + at, 8);
-    std::string event = content.substr(at + 12, length);
-    if (!event.empty() && event[0] == '\x09') event.erase(0, 9);
-    // The scalars that are wall times: a tag, then field 2 (simple_value, fixed32: 0x15 + 4 bytes).
-    for (const std::string tag : {"metrics/seconds", "metrics/images_per_second"}) {
-      const std::string key = tag + '\x15';
-      for (size_t found = event.find(key); found != std::string::npos;
-           found = event.find(key, found + 1)) {
-        event.replace(found + key.size(), 4, 4, '\0');
-      }
+    pb::Event event;
+    REQUIRE(event.ParseFromString(content.substr(at + 12, length)));
+    event.clear_wall_time();
+    for (auto& value : *event.mutable_summary()->mutable_value()) {
+      if (value.tag() == "metrics/seconds" || value.tag() == "metrics/images_per_second")
+        value.set_simple_value(0);
+      if (value.metadata().plugin_data().plugin_name() != "hparams") continue;
+      pb::HParamsPluginData data;
+      REQUIRE(data.ParseFromString(value.metadata().plugin_data().content()));
+      if (data.has_session_start_info()) data.mutable_session_start_info()->clear_start_time_secs();
+      if (data.has_session_end_info()) data.mutable_session_end_info()->clear_end_time_secs();
+      value.mutable_metadata()->mutable_plugin_data()->set_content(deterministic_bytes(data));
     }
-    events.push_back(event);
+    events.push_back(deterministic_bytes(event));
     at += 12 + length + 4;
   }
   // The file-version event, and the configuration as text: it names the run's folder.

@@ -16,10 +16,12 @@
 #include "src/tensorboard/event_file.h"
 #include "src/tensorboard/summary.h"
 #include "tests/helpers.h"
+#include "tests/tensorboard_reader.h"
 
 using actlab::read_jsonl;  // the records reader the tables use
 
 using actlab::read_file;
+using actlab::testing::read_with_tensorboard;
 using actlab::testing::run_actlab;
 using actlab::testing::TempDir;
 namespace tb = actlab::tensorboard;
@@ -53,6 +55,7 @@ TEST_CASE("masked CRCs and event records are byte-exact with TensorBoard's Pytho
   tb::Histogram empty;
   empty.bucket_limit = {0};
   empty.bucket = {0};
+  const nlohmann::ordered_json hparams = {{"activation", "relu"}, {"augment", false}, {"lr", 0.01}};
   const std::string actual =
       tb::tfrecord(tb::file_version_event(1700000000.25)) +
       tb::tfrecord(tb::summary_event(
@@ -64,7 +67,17 @@ TEST_CASE("masked CRCs and event records are byte-exact with TensorBoard's Pytho
       tb::tfrecord(
           tb::summary_event(1700000124.0, 123456789012,
                             {tb::histogram_value("preact_histogram/features.0.act", histogram),
-                             tb::histogram_value("preact_histogram/empty", empty)}));
+                             tb::histogram_value("preact_histogram/empty", empty)})) +
+      tb::tfrecord(tb::summary_event(
+          1700000000.5, 0,
+          {tb::hparams_experiment_value(
+               "demo", "actlab runs of demo", hparams,
+               {{"summary/final_test_error", "test error at the last evaluation"}}),
+           tb::hparams_session_start_value(hparams, 1700000000.5)})) +
+      tb::tfrecord(tb::summary_event(
+          1700000200.0, 390,
+          {tb::scalar_value("summary/final_test_error", 0.5F),
+           tb::hparams_session_end_value(tb::SessionStatus::success, 1700000200.0)}));
   const std::string expected =
       read_file(fs::path(ACTLAB_SOURCE_DIR) / "tests" / "tensorboard" / "reference.tfevents");
   REQUIRE(actual.size() == expected.size());
@@ -84,28 +97,6 @@ std::vector<fs::path> event_files(const fs::path& dir) {
       files.push_back(entry.path());
   }
   return files;
-}
-
-// TensorBoard's reader (tests/tensorboard/read_events.py) on `run`; nullopt when python3 or the
-// tensorboard package is missing, after printing "SKIPPED:".
-std::optional<nlohmann::json> read_with_tensorboard(const TempDir& dir, const fs::path& run) {
-  if (std::system("command -v python3 >/dev/null 2>&1") != 0) {
-    std::cout << "SKIPPED: python3 is missing (scripts/common.sh installs it with tensorboard)\n";
-    return std::nullopt;
-  }
-  const auto script = fs::path(ACTLAB_SOURCE_DIR) / "tests" / "tensorboard" / "read_events.py";
-  const auto out = dir / "read.json", err = dir / "read.err";
-  const int status = std::system(fmt::format("python3 '{}' '{}' >'{}' 2>'{}'", script.string(),
-                                             run.string(), out.string(), err.string())
-                                     .c_str());
-  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (code == 3) {
-    std::cout << read_file(out);  // "SKIPPED: ..."
-    return std::nullopt;
-  }
-  INFO(read_file(err));
-  REQUIRE(code == 0);
-  return nlohmann::json::parse(read_file(out));
 }
 
 // The i-th [step, value] of `tag` must be this record's step and value, exactly as float32.
@@ -135,7 +126,7 @@ TEST_CASE("TensorBoard's own reader returns every scalar, histogram and the conf
   CHECK_THAT(result.output, Catch::Contains("tensorboard: events.out.tfevents."));
   REQUIRE(event_files(run).size() == 1);
 
-  const auto read = read_with_tensorboard(dir, run);
+  const auto read = read_with_tensorboard(dir.path(), run);
   if (!read) return;
   const auto& scalars = (*read)["scalars"];
   std::map<std::string, size_t> seen;  // events per tag so far
@@ -160,6 +151,30 @@ TEST_CASE("TensorBoard's own reader returns every scalar, histogram and the conf
       if (!value.is_number() || key == "epoch" || key == "step" || key == "index") continue;
       const std::string tag = key + "/" + record["layer"].get<std::string>();
       check_scalar(scalars, tag, seen[tag]++, record["step"].get<int64_t>(), value.get<double>());
+    }
+  }
+  // The summary as metrics for the HParams dashboard, once, at the run's last step.
+  const auto summary = nlohmann::json::parse(read_file(run / "summary.json"));
+  const auto last_step = summary["steps"].get<int64_t>();
+  for (const char* key : {"final_test_error", "best_test_error", "final_train_error",
+                          "epochs_completed", "train_error_auc"}) {
+    const std::string tag = fmt::format("summary/{}", key);
+    check_scalar(scalars, tag, seen[tag]++, last_step, summary[key].get<double>());
+  }
+  REQUIRE(summary["targets"].size() == 2);  // the defaults: train_error=0.25, test_error=0.5
+  std::vector<std::string> target_metrics;
+  for (const auto& target : summary["targets"]) {
+    const auto stem = fmt::format("summary/{}_{}", target["metric"].get<std::string>(),
+                                  target["threshold"].get<double>());
+    target_metrics.push_back(stem + "_epochs");
+    target_metrics.push_back(stem + "_reached");
+    const bool reached = target["reached"].get<bool>();
+    check_scalar(scalars, stem + "_reached", seen[stem + "_reached"]++, last_step, reached);
+    if (reached) {
+      check_scalar(scalars, stem + "_epochs", seen[stem + "_epochs"]++, last_step,
+                   target["position"].get<double>());
+    } else {  // never reached: no value, not a made-up one
+      CHECK_FALSE(scalars.contains(stem + "_epochs"));
     }
   }
   // Nothing more than the records: every tag's event count is what they hold.
@@ -218,6 +233,39 @@ TEST_CASE("TensorBoard's own reader returns every scalar, histogram and the conf
   }
   CHECK(nlohmann::json::parse(unindented) == nlohmann::json::parse(read_file(run / "config.json")));
   CHECK((*read)["text_plugin_tags"] == nlohmann::json::array({"config"}));
+
+  // HParams, as TensorBoard's hparams plugin parses them: every option but `resolved` and
+  // `out_dir` with its config.json value and type, the summary metrics, the end status.
+  const auto& hparams = (*read)["hparams"];
+  const auto config_json = nlohmann::json::parse(read_file(run / "config.json"));
+  const auto& start = hparams["session_start_info"]["hparams"];
+  const auto& infos = hparams["experiment"]["hparamInfos"];
+  CHECK(start.size() == config_json.size() - 2);
+  CHECK(infos.size() == start.size());
+  for (const auto& info : infos) {
+    const auto name = info["name"].get<std::string>();
+    CAPTURE(name);
+    REQUIRE(config_json.contains(name));
+    const auto& value = config_json[name];
+    if (value.is_array()) {
+      CHECK(start[name] == value.dump());
+      CHECK(info["type"] == "DATA_TYPE_STRING");
+    } else {
+      CHECK(start[name] == value);
+      CHECK(info["type"] == (value.is_boolean()  ? "DATA_TYPE_BOOL"
+                             : value.is_number() ? "DATA_TYPE_FLOAT64"
+                                                 : "DATA_TYPE_STRING"));
+    }
+  }
+  std::vector<std::string> metric_tags;
+  for (const auto& info : hparams["experiment"]["metricInfos"])
+    metric_tags.push_back(info["name"]["tag"].get<std::string>());
+  std::vector<std::string> expected_tags = {"summary/final_test_error", "summary/best_test_error",
+                                            "summary/final_train_error", "summary/epochs_completed",
+                                            "summary/train_error_auc"};
+  expected_tags.insert(expected_tags.end(), target_metrics.begin(), target_metrics.end());
+  CHECK(metric_tags == expected_tags);
+  CHECK(hparams["session_end_info"]["status"] == "STATUS_SUCCESS");
 
   // A run replacing this one with --overwrite leaves no stale event file behind.
   const auto again = run_actlab(fmt::format(

@@ -21,6 +21,8 @@ class RecordSink {
   // its histograms.jsonl records (the same layers; none for a non-finite layer).
   virtual void write_probe(int64_t step, const std::vector<nlohmann::json>& layers,
                            const std::vector<nlohmann::json>& histograms) = 0;
+  // The run's final summary.json record (status, errors, targets), once the run has ended.
+  virtual void write_summary(const nlohmann::json& summary) = 0;
 };
 
 }  // namespace actlab

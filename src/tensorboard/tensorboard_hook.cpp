@@ -6,6 +6,8 @@
 #include <chrono>
 
 #include "src/core/files.h"
+#include "src/records/run_folder.h"
+#include "src/tensorboard/hparams.h"
 #include "src/tensorboard/summary.h"
 
 namespace actlab {
@@ -94,20 +96,34 @@ void TensorBoardHook::on_start(const TrainingContext& context) {
     ScopedTimer timer(seconds_);
     file_ = std::make_unique<tb::EventFileWriter>(dir_, wall_time);
   }
-  if (!pending_config_.empty()) write_config_event(wall_time);
+  if (!pending_config_.is_null()) write_config_event(wall_time);
 }
 
 void TensorBoardHook::write_config(const nlohmann::json& config) {
-  pending_config_ = config.dump(2) + "\n";       // config.json's text, byte for byte
+  pending_config_ = config;
   if (file_) write_config_event(now_seconds());  // else on_start writes it
 }
 
+// The configuration as text, and the HParams experiment and session start: the sweep wrote
+// run.json (its grid values) before starting the run.
 void TensorBoardHook::write_config_event(double wall_time) {
   ScopedTimer timer(seconds_);
-  file_->write(
-      tb::summary_event(wall_time, 0, {tb::text_value("config", as_code_block(pending_config_))}));
+  const std::string text = pending_config_.dump(2) + "\n";  // config.json's text, byte for byte
+  file_->write(tb::summary_event(wall_time, 0, {tb::text_value("config", as_code_block(text))}));
+  const auto run = read_json_or_empty(dir_ / record_file::kRun);
+  const auto hparams = tb::run_hparams(pending_config_, run);
+  std::vector<std::string> targets;
+  if (pending_config_.contains("targets"))
+    targets = pending_config_["targets"].get<std::vector<std::string>>();
+  const std::string experiment = run.value("experiment", "actlab train");
+  file_->write(tb::summary_event(
+      wall_time, 0,
+      {tb::hparams_experiment_value(
+           experiment, fmt::format("actlab runs of {}: options and grid values", experiment),
+           hparams, tb::summary_metrics(targets)),
+       tb::hparams_session_start_value(hparams, wall_time)}));
   file_->flush();
-  pending_config_.clear();
+  pending_config_ = nullptr;
 }
 
 void TensorBoardHook::on_evaluation(const TrainingContext&, const EpochMetrics& metrics) {
@@ -165,7 +181,22 @@ void TensorBoardHook::restore_state(const TrainingContext&, const HookState& sta
                                                 state.values.at("bytes").get<int64_t>());
 }
 
-void TensorBoardHook::on_finish(const TrainingContext&, const RunSummary&) {
+// The summary metrics and the session's end, once: an interrupted run is not over (it resumes
+// from the checkpoint it saves after this), and TensorBoard keeps a tag's first plugin record.
+void TensorBoardHook::write_summary(const nlohmann::json& summary) {
+  if (!file_ || summary.value("status", "") == "interrupted") return;
+  ScopedTimer timer(seconds_);
+  const double wall_time = now_seconds();
+  std::vector<std::string> values;
+  for (const auto& [tag, value] : tb::summary_metric_values(summary))
+    values.push_back(tb::scalar_value(tag, static_cast<float>(value)));
+  values.push_back(
+      tb::hparams_session_end_value(tb::session_status(summary.value("status", "")), wall_time));
+  file_->write(tb::summary_event(wall_time, summary.value("steps", int64_t{0}), values));
+  file_->flush();
+}
+
+void TensorBoardHook::after_finish(const TrainingContext&, const RunSummary&) {
   if (!file_) return;
   file_->flush();
   fmt::print(progress_, "tensorboard: {} ({:.1f} KB, {:.1f} ms writing)\n",

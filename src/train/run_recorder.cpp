@@ -215,6 +215,7 @@ void RunRecorder::after_finish(const TrainingContext& context, const RunSummary&
   auto record = to_json(summary);
   record.update(convergence_json(metrics_, targets));
   write_file_atomic(dir_ / record_file::kSummary, record.dump(2) + "\n");
+  for (auto* sink : sinks_) sink->write_summary(record);
 }
 
 }  // namespace actlab

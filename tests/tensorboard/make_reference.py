@@ -12,6 +12,8 @@ import sys
 import numpy as np
 from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.compat.proto.histogram_pb2 import HistogramProto
+from tensorboard.plugins.hparams import api_pb2, plugin_data_pb2
+from tensorboard.plugins.hparams import metadata as hparams_metadata
 from tensorboard.plugins.text import metadata as text_metadata
 from tensorboard.summary.writer.record_writer import RecordWriter
 from tensorboard.util import tensor_util
@@ -40,13 +42,40 @@ def events():
     values = [summary_pb2.Summary.Value(tag="preact_histogram/features.0.act", histo=histogram),
               summary_pb2.Summary.Value(tag="preact_histogram/empty", histo=empty)]
     yield event_pb2.Event(wall_time=1700000124.0, step=123456789012, summary=summary_pb2.Summary(value=values))
+    # HParams records as the plugin's summary API builds them (hparams/summary.py `_summary`:
+    # metadata.NULL_TENSOR with the plugin data in its metadata), without TensorFlow.
+    experiment = api_pb2.Experiment(
+        name="demo", description="actlab runs of demo",
+        hparam_infos=[api_pb2.HParamInfo(name="activation", type=api_pb2.DATA_TYPE_STRING),
+                      api_pb2.HParamInfo(name="augment", type=api_pb2.DATA_TYPE_BOOL),
+                      api_pb2.HParamInfo(name="lr", type=api_pb2.DATA_TYPE_FLOAT64)],
+        metric_infos=[api_pb2.MetricInfo(name=api_pb2.MetricName(tag="summary/final_test_error"),
+                                         description="test error at the last evaluation")])
+    start = plugin_data_pb2.SessionStartInfo(start_time_secs=1700000000.5)
+    start.hparams["lr"].number_value = 0.01
+    start.hparams["activation"].string_value = "relu"
+    start.hparams["augment"].bool_value = False
+    end = plugin_data_pb2.SessionEndInfo(status=api_pb2.STATUS_SUCCESS, end_time_secs=1700000200.0)
+
+    def hparams_value(tag, **data):
+        return summary_pb2.Summary.Value(
+            tag=tag, tensor=hparams_metadata.NULL_TENSOR,
+            metadata=hparams_metadata.create_summary_metadata(
+                plugin_data_pb2.HParamsPluginData(**data)))
+
+    yield event_pb2.Event(wall_time=1700000000.5, step=0, summary=summary_pb2.Summary(value=[
+        hparams_value(hparams_metadata.EXPERIMENT_TAG, experiment=experiment),
+        hparams_value(hparams_metadata.SESSION_START_INFO_TAG, session_start_info=start)]))
+    yield event_pb2.Event(wall_time=1700000200.0, step=390, summary=summary_pb2.Summary(value=[
+        summary_pb2.Summary.Value(tag="summary/final_test_error", simple_value=0.5),
+        hparams_value(hparams_metadata.SESSION_END_INFO_TAG, session_end_info=end)]))
 
 
 def main():
     buffer = io.BytesIO()
     writer = RecordWriter(buffer)
     for event in events():
-        writer.write(event.SerializeToString())
+        writer.write(event.SerializeToString(deterministic=True))  # map keys sorted
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference.tfevents")
     with open(path, "wb") as f:
         f.write(buffer.getvalue())
