@@ -57,8 +57,8 @@ std::string runtime_report() {
   report += bf16.empty() ? "CPU bf16: not native (--bf16 refused on the CPU)\n"
                          : fmt::format("CPU bf16: native ({}; --bf16 allowed on the CPU)\n", bf16);
   // The cores a run uses by default (--threads 0), not LibTorch's start-up setting.
-  report +=
-      fmt::format("devices: cpu ({} cores)", std::max(1u, std::thread::hardware_concurrency()));
+  report += fmt::format("devices: cpu ({} cores, {})",
+                        std::max(1u, std::thread::hardware_concurrency()), cpu_model());
   if (cuda.hasCUDART()) {
     compat::CapturedWarnings warnings;  // "no NVIDIA driver" and the like: said here, once
     const auto count = torch::cuda::device_count();

@@ -39,4 +39,22 @@ std::string native_bf16_flag() {
   return "";
 }
 
+std::string cpu_model() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line, implementer, part;
+  auto value = [](const std::string& text) {
+    const auto colon = text.find(':');
+    const auto start = text.find_first_not_of(" \t", colon + 1);
+    return colon == std::string::npos || start == std::string::npos ? std::string()
+                                                                    : text.substr(start);
+  };
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("model name", 0) == 0) return value(line);
+    if (line.rfind("CPU implementer", 0) == 0 && implementer.empty()) implementer = value(line);
+    if (line.rfind("CPU part", 0) == 0 && part.empty()) part = value(line);
+  }
+  if (!implementer.empty()) return "Arm implementer " + implementer + " part " + part;
+  return "unknown";
+}
+
 }  // namespace actlab

@@ -13,4 +13,10 @@ int allocated_cpus();
 // then emulated in software, several times slower than fp32, and never worth it).
 std::string native_bf16_flag();
 
+// The CPU's name as /proc/cpuinfo gives it ("AMD EPYC 7B13"; x86's "model name", else Arm's
+// "CPU implementer" and "CPU part" codes), or "unknown". Runs are recorded with it: one build
+// can give other numbers on another CPU (other oneDNN kernels), so pairs that must be
+// bit-identical must come from one CPU model.
+std::string cpu_model();
+
 }  // namespace actlab

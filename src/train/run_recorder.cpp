@@ -5,6 +5,7 @@
 
 #include "data/manifest.h"
 #include "src/core/build_info.h"
+#include "src/core/cpus.h"
 #include "src/core/error.h"
 #include "src/core/files.h"
 #include "src/records/run_folder.h"
@@ -144,6 +145,7 @@ void RunRecorder::on_start(const TrainingContext& context) {
       {"git_commit", git_commit()},
       {"device", context.device.str()},
       {"threads", at::get_num_threads()},
+      {"cpu_model", cpu_model()},  // one build may give other numbers on another CPU
       {"train_images", context.train_images.size()},
       {"test_images", context.test_images.size()},
       {"parameters", context.model->parameter_count()},
