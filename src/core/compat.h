@@ -33,6 +33,24 @@ inline void set_autocast(at::DeviceType device, bool enabled, at::ScalarType dty
   if (!enabled) at::autocast::clear_cache();
 }
 
+// bf16 autocast on `device` for a scope when `on`, off again when the scope ends (also when the
+// forward inside it throws, which would otherwise leave every later op of the thread in bf16).
+class AutocastScope {
+ public:
+  AutocastScope(at::DeviceType device, bool on) : device_(device), on_(on) {
+    if (on_) set_autocast(device_, true, at::kBFloat16);
+  }
+  ~AutocastScope() {
+    if (on_) set_autocast(device_, false, at::kBFloat16);
+  }
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+ private:
+  at::DeviceType device_;
+  bool on_;
+};
+
 // Waits for queued CUDA work (for honest wall-clock timings); a no-op without CUDA.
 inline void synchronize_cuda() {
   if (torch::cuda::is_available()) torch::cuda::synchronize();

@@ -62,20 +62,36 @@ struct Timing {
 std::string cost_key(const TrainConfig& config) {
   const auto json = to_json(config);
   nlohmann::json key;
+  // train_subset: a subset smaller than a batch makes the timed batch smaller.
   for (const char* field : {"model", "activation", "batch_norm", "depth", "width", "skip", "preact",
-                            "batch_size", "optimizer", "bf16", "channels_last", "device", "probe",
-                            "probe_images", "probe_same_sign_images"}) {
+                            "batch_size", "train_subset", "optimizer", "bf16", "channels_last",
+                            "device", "probe", "probe_images", "probe_same_sign_images"}) {
     if (json.contains(field)) key[field] = json[field];
   }
   return key.dump();
 }
 
-// Times `config`'s step, evaluation and probe here, with `threads` threads.
+// LibTorch's intra-op threads for a scope, restored when it ends (also when a timing throws).
+class ThreadsScope {
+ public:
+  explicit ThreadsScope(int threads) : before_(at::get_num_threads()) {
+    at::set_num_threads(threads);
+  }
+  ~ThreadsScope() { at::set_num_threads(before_); }
+  ThreadsScope(const ThreadsScope&) = delete;
+  ThreadsScope& operator=(const ThreadsScope&) = delete;
+
+ private:
+  int before_;
+};
+
+// Times `config`'s step, evaluation and probe here, with `threads` threads. Every timed body
+// ends by copying a value to the host, so on a GPU it waits for its kernels (launches return at
+// once; the copy runs after everything queued before it).
 Timing measure(const TrainConfig& config, int threads, int64_t train_images, int64_t test_images,
                int64_t probe_images) {
   const torch::Device device = resolve_device(config.device);
-  const int threads_before = at::get_num_threads();
-  at::set_num_threads(threads);
+  ThreadsScope threads_scope(threads);
   const auto options = torch::TensorOptions().device(device);
   auto model = build_model(config.model, config.model_options);
   model->to(device);
@@ -85,17 +101,17 @@ Timing measure(const TrainConfig& config, int threads, int64_t train_images, int
   const auto images = torch::randn({batch, 3, 32, 32}, options);
   const auto labels = torch::randint(0, 10, {batch}, options.dtype(torch::kLong));
   auto forward = [&](const torch::Tensor& x) {
-    compat::set_autocast(device.type(), config.bf16, torch::kBFloat16);
-    auto logits = model->forward(x).to(torch::kFloat32);
-    compat::set_autocast(device.type(), false, torch::kBFloat16);
-    return logits;
+    compat::AutocastScope autocast(device.type(), config.bf16);
+    return model->forward(x).to(torch::kFloat32);
   };
   Timing timing;
   model->train();
   timing.step_seconds = median_seconds([&] {
     optimizer->zero_grad();
-    torch::cross_entropy_loss(forward(images), labels).backward();
+    const auto loss = torch::cross_entropy_loss(forward(images), labels);
+    loss.backward();
     optimizer->step();
+    model->parameters().front().sum().item<float>();  // waits for the update on a GPU
   });
   const auto eval_images = torch::randn({std::min(kEvalTiming, test_images), 3, 32, 32}, options);
   model->eval();
@@ -114,7 +130,6 @@ Timing measure(const TrainConfig& config, int threads, int64_t train_images, int
     timing.probe_seconds = median_seconds(
         [&] { probe_layers(*model, probe_set, probe_labels, settings); }, /*repeats=*/1);
   }
-  at::set_num_threads(threads_before);
   return timing;
 }
 
@@ -134,8 +149,11 @@ RunCost estimate_run_cost(const RunSpec& run, int threads) {
   const int64_t batch = std::min(config.batch_size, train_images);
   const double steps = static_cast<double>(config.epochs) * (train_images / batch);
   const double evaluations = 1.0 + config.epochs * config.evals_per_epoch;
-  const double eval_images =
-      static_cast<double>(std::min(config.train_eval_images, train_images) + test_images);
+  // train_eval_images 0 evaluates on every training image (evaluation.cpp).
+  const int64_t train_eval_images = config.train_eval_images == 0
+                                        ? train_images
+                                        : std::min(config.train_eval_images, train_images);
+  const double eval_images = static_cast<double>(train_eval_images + test_images);
   double probes = config.probe == "off" ? 0 : config.epochs + 1.0;
   if (config.probe != "off" && config.probe_every_steps > 0)
     probes += std::floor(steps / static_cast<double>(config.probe_every_steps));

@@ -50,9 +50,10 @@ Evaluation evaluate(NetworkImpl& model, const DeviceImages& images, const torch:
   for (int64_t begin = 0; begin < indices.size(0); begin += kEvalBatch) {
     const auto batch = indices.slice(0, begin, begin + kEvalBatch);
     const auto labels = images.labels().index_select(0, batch);
-    compat::set_autocast(indices.device().type(), bf16, torch::kBFloat16);
-    const auto logits = model.forward(images.batch(batch, /*augment=*/false)).to(torch::kFloat32);
-    compat::set_autocast(indices.device().type(), false, torch::kBFloat16);
+    const auto logits = [&] {
+      compat::AutocastScope autocast(indices.device().type(), bf16);
+      return model.forward(images.batch(batch, /*augment=*/false)).to(torch::kFloat32);
+    }();
     loss_sum +=
         torch::cross_entropy_loss(logits, labels, {}, at::Reduction::Sum).to(torch::kFloat64);
     wrong += logits.argmax(1).ne(labels).sum().to(torch::kFloat64);

@@ -273,9 +273,10 @@ class TrainingLoop {
     const auto inputs = data_.train_images.batch(indices, config_.augment);
 
     optimizer.zero_grad();
-    compat::set_autocast(context_.device.type(), config_.bf16, torch::kBFloat16);
-    const auto logits = state_.model->forward(inputs).to(torch::kFloat32);
-    compat::set_autocast(context_.device.type(), false, torch::kBFloat16);
+    const auto logits = [&] {
+      compat::AutocastScope autocast(context_.device.type(), config_.bf16);
+      return state_.model->forward(inputs).to(torch::kFloat32);
+    }();
     const auto loss = torch::cross_entropy_loss(logits, labels);
     if (const auto bad = finite_.observe(loss, state_.step + 1)) {
       diverge(*bad);
