@@ -192,7 +192,46 @@ TEST_CASE("layer expressions pick a layer and a probe time", "[unit][harness][ve
   CHECK_THAT(unknown_metric("grad_act_rms.mean.final - nonsense", {}),
              Catch::Contains("unknown metric 'nonsense'"));
   CHECK_FALSE(run_metric(run, "grad_act_rms.mean.final - dead_fraction.first.init").recorded);
+  // One operator: "A - B / C" would silently mean A - (B / C).
+  CHECK_THAT(unknown_metric("grad_act_rms.first.init - grad_act_rms.last.init / "
+                            "grad_act_rms.max.init",
+                            {}),
+             Catch::Contains("one operator at most"));
   CHECK_FALSE(run_metric(run, "dead_fraction.first.init").recorded);
+}
+
+TEST_CASE(
+    "a censored side of A - B or A / B gives a lower bound on the left, no value on the right",
+    "[unit][harness][verdict]") {
+  RunResult run;
+  const nlohmann::json unreached = {{"metric", "train_error"}, {"threshold", 0.25},
+                                    {"reached", false},        {"epoch", nullptr},
+                                    {"position", nullptr},     {"step", nullptr}};
+  const nlohmann::json reached = {{"metric", "test_error"}, {"threshold", 0.5},
+                                  {"reached", true},        {"epoch", 3},
+                                  {"position", 3.0},        {"step", 30}};
+  run.summary = {{"status", "completed"},
+                 {"epochs_completed", 10},
+                 {"targets", nlohmann::json::array({unreached, reached})}};
+  const auto exact = run_metric(run, "test_error_0.5_epoch");
+  REQUIRE(exact.value);
+  CHECK_FALSE(exact.censored);
+  const auto bound = run_metric(run, "train_error_0.25_epoch");
+  REQUIRE(bound.value);
+  CHECK(bound.censored);
+  CHECK(*bound.value == 10);  // the run's length: the target came later, if ever
+  const auto difference = run_metric(run, "train_error_0.25_epoch - test_error_0.5_epoch");
+  REQUIRE(difference.value);
+  CHECK(difference.censored);
+  CHECK(*difference.value == 7);
+  const auto ratio = run_metric(run, "train_error_0.25_epoch / test_error_0.5_epoch");
+  REQUIRE(ratio.value);
+  CHECK(ratio.censored);
+  CHECK(*ratio.value == Approx(10.0 / 3.0));
+  // 3 - (at least 10) is at most -7: a bound the other way, which verdicts do not take.
+  const auto other_way = run_metric(run, "test_error_0.5_epoch - train_error_0.25_epoch");
+  CHECK(other_way.recorded);
+  CHECK_FALSE(other_way.value);
 }
 
 TEST_CASE("the early training-error area covers the first N epochs of every run alike",

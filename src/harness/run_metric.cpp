@@ -264,6 +264,12 @@ bool is_probe_time(const std::string& when) {
 
 std::string unknown_metric(const std::string& metric, const std::vector<std::string>& targets) {
   if (const auto binary = split_binary(metric)) {
+    if (split_binary(binary->right)) {
+      return fmt::format(
+          "'{}': one operator at most (NAME / NAME or NAME - NAME); for a change relative to "
+          "another metric compare them with metric_b",
+          metric);
+    }
     const auto left = unknown_metric(binary->left, targets);
     return left.empty() ? unknown_metric(binary->right, targets) : left;
   }
@@ -345,9 +351,13 @@ MetricValue run_metric(const RunResult& run, const std::string& metric) {
     const auto left = run_metric(run, binary->left);
     const auto right = run_metric(run, binary->right);
     MetricValue result{left.recorded && right.recorded, std::nullopt};
-    if (left.value && right.value && binary->op == '-') result.value = *left.value - *right.value;
-    if (left.value && right.value && binary->op == '/' && *right.value != 0)
+    // A censored side is a lower bound. Left - exact and left / exact positive stay lower bounds
+    // (censored); a censored right side bounds the result from the wrong side: no value.
+    if (!left.value || !right.value || right.censored) return result;
+    if (binary->op == '-') result.value = *left.value - *right.value;
+    if (binary->op == '/' && (left.censored ? *right.value > 0 : *right.value != 0))
       result.value = *left.value / *right.value;
+    result.censored = left.censored && result.value.has_value();
     return result;
   }
   const auto row = run.row();
