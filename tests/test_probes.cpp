@@ -183,7 +183,7 @@ TEST_CASE("each statistic matches a brute-force computation", "[unit][probes]") 
       double squares = 0;
       for (int64_t k = 0; k < c.numel(); ++k) squares += cp[k] * cp[k];
       const double rms = std::sqrt(squares / c.numel());
-      for (int64_t k = 0; k < c.numel(); ++k) small += std::abs(cp[k]) < 0.05 * rms;
+      for (int64_t k = 0; k < c.numel(); ++k) small += std::abs(cp[k]) <= 0.05 * rms;
     }
     for (int64_t k = 0; k < total; ++k) negative += xp[k] < 0;
     int dead_channels = 0, dead_units = 0;

@@ -107,3 +107,31 @@ TEST_CASE("exact zeros: the probe's counts equal a brute-force forward and backw
   CHECK(field(records[0], "exact_zero_fraction") >= 0.4);
   CHECK(zeros_in_net > 0);
 }
+
+TEST_CASE("a blown-up layer's moments stay finite, and an all-zero layer's outputs are all small",
+          "[unit][probes]") {
+  auto record_of = [](const std::string& quantity, const torch::Tensor& a) {
+    ForwardChunk chunk;
+    chunk.x = a;
+    chunk.a = a;
+    chunk.derivative = torch::ones_like(a);
+    chunk.abs_derivative = chunk.derivative;
+    auto q = quantity_registry().get(quantity).make();
+    q->add_forward(chunk);
+    q->add_forward(chunk);  // two chunks: the running sums
+    nlohmann::json record;
+    q->write(LayerGradients{}, record);
+    return record;
+  };
+  // Outputs of 3e20 square to inf in float32 (above ~1.8e19).
+  const auto huge = torch::full({2, 4, 3, 3}, 3e20F);
+  const auto moments = record_of("moments", huge);
+  CHECK(moments["act_rms"].get<double>() == Approx(3e20).epsilon(1e-6));
+  // A constant layer: its spread is 0 up to float32's ~7 digits of the sum of squares.
+  CHECK(std::isfinite(moments["preact_std"].get<double>()));
+  CHECK(moments["preact_std"].get<double>() < 1e-3 * 3e20);
+  // A dead layer (every output 0, so the RMS is 0): every output is small, not none.
+  const auto sparsity = record_of("sparsity", torch::zeros({2, 4, 3, 3}));
+  CHECK(sparsity["small_output_fraction"].get<double>() == 1.0);
+  CHECK(sparsity["sparsity"].get<double>() == 1.0);
+}

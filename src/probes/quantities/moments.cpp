@@ -13,9 +13,9 @@ class Moments : public LayerQuantity {
  public:
   void add_forward(const ForwardChunk& chunk) override {
     accumulate(x_sum_, sum64(chunk.x));
-    accumulate(x_squares_, sum64(chunk.x.square()));
+    accumulate(x_squares_, sum_squares64(chunk.x));
     accumulate(a_sum_, sum64(chunk.a));
-    accumulate(a_squares_, sum64(chunk.a.square()));
+    accumulate(a_squares_, sum_squares64(chunk.a));
     accumulate(nonneg_, sum64(chunk.a.ge(0)));
     const auto abs_max = chunk.a.abs().max().to(torch::kFloat64);
     a_abs_max_ = a_abs_max_.defined() ? torch::maximum(a_abs_max_, abs_max) : abs_max;

@@ -25,6 +25,14 @@ inline torch::Tensor sum64(const torch::Tensor& t) {
   return (t.scalar_type() == torch::kBool ? t.count_nonzero() : t.sum()).to(torch::kFloat64);
 }
 
+// The sum of squares as a float64 scalar tensor. Squared after dividing by the largest |value|
+// and scaled back in float64: a blown-up layer's values above ~1.8e19 square to inf in float32.
+inline torch::Tensor sum_squares64(const torch::Tensor& t) {
+  const auto largest = t.abs().max().to(torch::kFloat64);
+  const auto scale = torch::where(largest > 0, largest, torch::ones_like(largest));
+  return (t / scale.to(t.scalar_type())).square().sum().to(torch::kFloat64) * scale.square();
+}
+
 // A running float64 scalar sum on the data's device.
 inline void accumulate(torch::Tensor& total, const torch::Tensor& term) {
   total = total.defined() ? total + term : term;

@@ -18,7 +18,8 @@ class Sparsity : public LayerQuantity {
     accumulate(near_zero_, sum64(chunk.a.abs().lt(1e-3)));
     accumulate(negative_, sum64(chunk.x.lt(0)));
     const auto rms = chunk.a.to(torch::kFloat64).square().mean().sqrt();
-    accumulate(small_, sum64(chunk.a.abs().to(torch::kFloat64).lt(kSmallShare * rms)));
+    // <=, so that a layer whose outputs are all 0 (rms 0) counts them all as small.
+    accumulate(small_, sum64(chunk.a.abs().to(torch::kFloat64).le(kSmallShare * rms)));
     count_ += chunk.a.numel();
   }
   void write(const LayerGradients&, nlohmann::json& record) const override {
