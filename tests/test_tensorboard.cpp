@@ -55,7 +55,8 @@ TEST_CASE("masked CRCs and event records are byte-exact with TensorBoard's Pytho
   tb::Histogram empty;
   empty.bucket_limit = {0};
   empty.bucket = {0};
-  const nlohmann::ordered_json hparams = {{"activation", "relu"}, {"augment", false}, {"lr", 0.01}};
+  // lr first: the session's map must come out in key order whatever the insertion order.
+  const nlohmann::ordered_json hparams = {{"lr", 0.01}, {"activation", "relu"}, {"augment", false}};
   const std::string actual =
       tb::tfrecord(tb::file_version_event(1700000000.25)) +
       tb::tfrecord(tb::summary_event(
@@ -71,7 +72,7 @@ TEST_CASE("masked CRCs and event records are byte-exact with TensorBoard's Pytho
       tb::tfrecord(tb::summary_event(
           1700000000.5, 0,
           {tb::hparams_experiment_value(
-               "demo", "actlab runs of demo", hparams,
+               "demo", "actlab runs of demo", hparams, {"activation"},
                {{"summary/final_test_error", "test error at the last evaluation"}}),
            tb::hparams_session_start_value(hparams, 1700000000.5)})) +
       tb::tfrecord(tb::summary_event(

@@ -39,7 +39,8 @@ TEST_CASE("a tiny sweep's runs show in TensorBoard's HParams tab with grid value
   }
   ::setenv("ACTLAB_DATA", actlab::testing::cifar10_dir().c_str(), 1);  // for the runs' --data
   TempDir dir;
-  // `arm` is a grid label that is no option; its lr is.
+  // `arm` is a grid label that is no option (its lr is); `seed` sorts after most options, so the
+  // table's columns show the grid only because the records mark it as what differs.
   write_text(dir / "hparams.toml", R"(name = "hparams_demo"
 claim = "A real tiny sweep for the HParams test."
 source = "tests"
@@ -50,9 +51,10 @@ train_subset = 300
 test_subset = 100
 train_eval_images = 100
 probe = "off"
+activation = "tanh"
 [grid]
-activation = ["relu", "tanh"]
 arm = [ { label = "slow", lr = 0.01 }, { label = "fast", lr = 0.05 } ]
+seed = [0, 1]
 [targets]
 train_error = 0.95
 )");
@@ -82,14 +84,19 @@ train_error = 0.95
     CHECK(keys == first_keys);
     CHECK(hparams["experiment"] == first_experiment);
     const auto axes = nlohmann::json::parse(read_file(fs::path(run) / "run.json"))["axes"];
-    CHECK(hparams["session_start_info"]["hparams"]["activation"] == axes["activation"]);
     CHECK(hparams["session_start_info"]["hparams"]["arm"] == axes["arm"]);
+    CHECK(hparams["session_start_info"]["hparams"]["seed"] ==
+          std::stoi(axes["seed"].get<std::string>()));
     CHECK(hparams["session_start_info"]["hparams"]["experiment"] == "hparams_demo");
   }
-  // The grid values lead the list (TensorBoard shows the first ones as columns).
+  // The grid values lead the list and are marked as differing; nothing else is.
   REQUIRE(first_experiment["hparamInfos"].size() > 2);
-  CHECK(first_experiment["hparamInfos"][0]["name"] == "activation");
-  CHECK(first_experiment["hparamInfos"][1]["name"] == "arm");
+  CHECK(first_experiment["hparamInfos"][0]["name"] == "arm");
+  CHECK(first_experiment["hparamInfos"][1]["name"] == "seed");
+  for (size_t i = 0; i < first_experiment["hparamInfos"].size(); ++i) {
+    CAPTURE(i);
+    CHECK(first_experiment["hparamInfos"][i].value("differs", false) == (i < 2));
+  }
 
   // A real `tensorboard --logdir` and its HParams tab in a browser.
   const auto script = fs::path(ACTLAB_SOURCE_DIR) / "tests" / "tensorboard" / "hparams_browser.py";
@@ -113,7 +120,7 @@ train_error = 0.95
     const auto config = nlohmann::json::parse(read_file(run / "config.json"));
     CHECK(session["status"] == "STATUS_SUCCESS");
     CHECK(session["hparams"]["lr"] == config["lr"]);
-    CHECK(session["hparams"]["activation"] == config["activation"]);
+    CHECK(session["hparams"]["seed"] == config["seed"]);
     for (const char* key : {"final_test_error", "best_test_error", "final_train_error"}) {
       CHECK(session["metrics"][fmt::format("summary/{}", key)].get<float>() ==
             summary[key].get<float>());
@@ -123,8 +130,8 @@ train_error = 0.95
   // them (5 significant digits).
   const auto& header = page["header"];
   REQUIRE(header.size() == 10);  // the first 5 hparams and the first 5 metrics
-  CHECK(header[0] == "activation");
-  CHECK(header[1] == "arm");
+  CHECK(header[0] == "arm");
+  CHECK(header[1] == "seed");
   CHECK(header[5] == "summary/final_test_error");
   CHECK(page["rows"].size() == 4);
   for (const auto& [name, row] : page["rows"].items()) {
@@ -133,8 +140,8 @@ train_error = 0.95
     const auto axes = nlohmann::json::parse(read_file(run / "run.json"))["axes"];
     const auto summary = nlohmann::json::parse(read_file(run / "summary.json"));
     REQUIRE(row.size() == 10);
-    CHECK(row[0] == axes["activation"]);
-    CHECK(row[1] == axes["arm"]);
+    CHECK(row[0] == axes["arm"]);
+    CHECK(row[1] == fmt::format("{:#.5g}", std::stod(axes["seed"].get<std::string>())));
     CHECK(row[5] == fmt::format("{:#.5g}", summary["final_test_error"].get<float>()));
   }
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "src/core/spec.h"
 #include "src/train/convergence.h"
 
 namespace actlab::tensorboard {
@@ -10,7 +11,7 @@ namespace {
 
 // A target's tag stem, as RunResult::row names its columns: "train_error_0.25".
 std::string target_stem(const std::string& metric, double threshold) {
-  return fmt::format("{}_{}", metric, threshold);
+  return fmt::format("{}_{}", metric, format_number(threshold));
 }
 
 }  // namespace
@@ -38,6 +39,13 @@ nlohmann::ordered_json run_hparams(const nlohmann::json& config, const nlohmann:
     }
   }
   return hparams;
+}
+
+std::vector<std::string> varied_hparams(const nlohmann::json& run) {
+  std::vector<std::string> varied;
+  const auto axes = run.value("axes", nlohmann::json::object());  // named: items() refers into it
+  for (const auto& [key, _] : axes.items()) varied.push_back(key);
+  return varied;
 }
 
 std::vector<HParamsMetric> summary_metrics(const std::vector<std::string>& targets) {

@@ -1,5 +1,7 @@
 #include "src/tensorboard/summary.h"
 
+#include <algorithm>
+
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
@@ -92,6 +94,7 @@ std::string text_value(std::string_view tag, std::string_view text) {
 
 std::string hparams_experiment_value(std::string_view name, std::string_view description,
                                      const nlohmann::ordered_json& hparams,
+                                     const std::vector<std::string>& varied,
                                      const std::vector<HParamsMetric>& metrics) {
   pb::HParamsPluginData data;
   auto* experiment = data.mutable_experiment();
@@ -103,6 +106,7 @@ std::string hparams_experiment_value(std::string_view name, std::string_view des
     info->set_type(value.is_boolean()  ? pb::DATA_TYPE_BOOL
                    : value.is_number() ? pb::DATA_TYPE_FLOAT64
                                        : pb::DATA_TYPE_STRING);
+    info->set_differs(std::find(varied.begin(), varied.end(), key) != varied.end());
   }
   for (const auto& metric : metrics) {
     auto* info = experiment->add_metric_infos();

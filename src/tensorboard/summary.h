@@ -29,8 +29,10 @@ struct HParamsMetric {
   std::string tag;  // a scalar tag of the run's own event file
   std::string description;
 };
+// `varied`: the hparams that differ between the runs (a sweep's grid values), marked `differs`.
 std::string hparams_experiment_value(std::string_view name, std::string_view description,
                                      const nlohmann::ordered_json& hparams,
+                                     const std::vector<std::string>& varied,
                                      const std::vector<HParamsMetric>& metrics);
 std::string hparams_session_start_value(const nlohmann::ordered_json& hparams, double start_time);
 enum class SessionStatus { unknown = 0, success = 1, failure = 2, running = 3 };  // api.proto

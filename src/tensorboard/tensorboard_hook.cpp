@@ -120,7 +120,7 @@ void TensorBoardHook::write_config_event(double wall_time) {
       wall_time, 0,
       {tb::hparams_experiment_value(
            experiment, fmt::format("actlab runs of {}: options and grid values", experiment),
-           hparams, tb::summary_metrics(targets)),
+           hparams, tb::varied_hparams(run), tb::summary_metrics(targets)),
        tb::hparams_session_start_value(hparams, wall_time)}));
   file_->flush();
   pending_config_ = nullptr;
@@ -192,8 +192,15 @@ void TensorBoardHook::write_summary(const nlohmann::json& summary) {
     values.push_back(tb::scalar_value(tag, static_cast<float>(value)));
   values.push_back(
       tb::hparams_session_end_value(tb::session_status(summary.value("status", "")), wall_time));
-  file_->write(tb::summary_event(wall_time, summary.value("steps", int64_t{0}), values));
-  file_->flush();
+  // The event file mirrors records already written (summary.json is): a full disk here costs the
+  // mirror its last event, not the run its outcome.
+  try {
+    file_->write(tb::summary_event(wall_time, summary.value("steps", int64_t{0}), values));
+    file_->flush();
+  } catch (const WriteError& error) {
+    fmt::print(progress_, "tensorboard: the run's summary is not in the event file: {}\n",
+               error.what());
+  }
 }
 
 void TensorBoardHook::after_finish(const TrainingContext&, const RunSummary&) {

@@ -12,6 +12,7 @@ websocket library needed), and waits until the page shows every session. Prints 
 import fcntl
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -75,7 +76,7 @@ class DevTools:
             [chromium, "--headless", "--disable-gpu", "--no-sandbox", "--remote-debugging-pipe",
              f"--user-data-dir={profile}", "--window-size=1600,1200", "about:blank"],
             preexec_fn=place, pass_fds=(3, 4), stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL)
+            stderr=subprocess.DEVNULL, start_new_session=True)
         for fd in [to_browser_r, from_browser_w] + high:
             os.close(fd)
         self.next_id = 0
@@ -101,7 +102,11 @@ class DevTools:
                 return reply["result"]
 
     def close(self):
-        self.process.kill()
+        # The whole group: chromium's helper processes go on writing into its profile otherwise.
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.process.wait()
 
 
@@ -155,7 +160,7 @@ def main(logdir, chromium):
                     "status": session.get("status", "STATUS_UNKNOWN"),
                     "metrics": {m["name"]["tag"]: m["value"] for m in session.get("metricValues", [])}})
 
-        with tempfile.TemporaryDirectory() as profile:
+        with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
             browser = DevTools(chromium, profile)
             target = browser.call("Target.createTarget", {"url": f"{base}/#hparams"})
             session = browser.call("Target.attachToTarget",

@@ -10,6 +10,7 @@ import os
 import sys
 
 import numpy as np
+from google.protobuf import struct_pb2
 from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.compat.proto.histogram_pb2 import HistogramProto
 from tensorboard.plugins.hparams import api_pb2, plugin_data_pb2
@@ -19,6 +20,14 @@ from tensorboard.summary.writer.record_writer import RecordWriter
 from tensorboard.util import tensor_util
 
 DBL_MAX = sys.float_info.max
+
+
+def _varint(n):
+    out = b""
+    while n >= 0x80:
+        out += bytes([(n & 0x7F) | 0x80])
+        n >>= 7
+    return out + bytes([n])
 
 
 def events():
@@ -46,26 +55,38 @@ def events():
     # metadata.NULL_TENSOR with the plugin data in its metadata), without TensorFlow.
     experiment = api_pb2.Experiment(
         name="demo", description="actlab runs of demo",
-        hparam_infos=[api_pb2.HParamInfo(name="activation", type=api_pb2.DATA_TYPE_STRING),
-                      api_pb2.HParamInfo(name="augment", type=api_pb2.DATA_TYPE_BOOL),
-                      api_pb2.HParamInfo(name="lr", type=api_pb2.DATA_TYPE_FLOAT64)],
+        hparam_infos=[api_pb2.HParamInfo(name="lr", type=api_pb2.DATA_TYPE_FLOAT64),
+                      api_pb2.HParamInfo(name="activation", type=api_pb2.DATA_TYPE_STRING,
+                                         differs=True),
+                      api_pb2.HParamInfo(name="augment", type=api_pb2.DATA_TYPE_BOOL)],
         metric_infos=[api_pb2.MetricInfo(name=api_pb2.MetricName(tag="summary/final_test_error"),
                                          description="test error at the last evaluation")])
-    start = plugin_data_pb2.SessionStartInfo(start_time_secs=1700000000.5)
-    start.hparams["lr"].number_value = 0.01
-    start.hparams["activation"].string_value = "relu"
-    start.hparams["augment"].bool_value = False
+    # The map's entries in key order, as C++'s deterministic serialization writes them (the
+    # test inserts lr first, so this pins the sorting). Python's upb writes a map in hash order,
+    # so the entries are serialized one message each and concatenated (a map is a repeated
+    # entry field: concatenated messages merge into one).
+    values = {"activation": struct_pb2.Value(string_value="relu"),
+              "augment": struct_pb2.Value(bool_value=False),
+              "lr": struct_pb2.Value(number_value=0.01)}
+    start_bytes = b"".join(
+        plugin_data_pb2.SessionStartInfo(hparams={key: values[key]}).SerializeToString()
+        for key in sorted(values)) + plugin_data_pb2.SessionStartInfo(
+            start_time_secs=1700000000.5).SerializeToString()
+    start = plugin_data_pb2.SessionStartInfo.FromString(start_bytes)
     end = plugin_data_pb2.SessionEndInfo(status=api_pb2.STATUS_SUCCESS, end_time_secs=1700000200.0)
 
-    def hparams_value(tag, **data):
-        return summary_pb2.Summary.Value(
-            tag=tag, tensor=hparams_metadata.NULL_TENSOR,
-            metadata=hparams_metadata.create_summary_metadata(
-                plugin_data_pb2.HParamsPluginData(**data)))
+    def hparams_value(tag, raw=None, **data):
+        metadata = hparams_metadata.create_summary_metadata(
+            plugin_data_pb2.HParamsPluginData(**data))
+        if raw is not None:  # the plugin's message as given (version 0 is not written)
+            metadata.plugin_data.content = raw
+        return summary_pb2.Summary.Value(tag=tag, tensor=hparams_metadata.NULL_TENSOR,
+                                         metadata=metadata)
 
     yield event_pb2.Event(wall_time=1700000000.5, step=0, summary=summary_pb2.Summary(value=[
         hparams_value(hparams_metadata.EXPERIMENT_TAG, experiment=experiment),
-        hparams_value(hparams_metadata.SESSION_START_INFO_TAG, session_start_info=start)]))
+        hparams_value(hparams_metadata.SESSION_START_INFO_TAG, raw=b"\x1a" +
+                      _varint(len(start_bytes)) + start_bytes)]))
     yield event_pb2.Event(wall_time=1700000200.0, step=390, summary=summary_pb2.Summary(value=[
         summary_pb2.Summary.Value(tag="summary/final_test_error", simple_value=0.5),
         hparams_value(hparams_metadata.SESSION_END_INFO_TAG, session_end_info=end)]))
@@ -75,7 +96,7 @@ def main():
     buffer = io.BytesIO()
     writer = RecordWriter(buffer)
     for event in events():
-        writer.write(event.SerializeToString(deterministic=True))  # map keys sorted
+        writer.write(event.SerializeToString(deterministic=True))
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference.tfevents")
     with open(path, "wb") as f:
         f.write(buffer.getvalue())
