@@ -13,6 +13,7 @@
 #include <fstream>
 #include <string>
 
+#include "src/core/process.h"
 #include "src/train/config.h"
 
 namespace actlab::testing {
@@ -93,6 +94,15 @@ inline int count_lines(const std::string& text) {
   int lines = 0;
   for (char c : text) lines += c == '\n';
   return lines;
+}
+
+// The headless browser the browser tests drive, or "" (they then print SKIPPED: and CTest
+// reports them skipped).
+inline std::string find_chromium() {
+  for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
+    if (actlab::run_process({name, "--version"}).exit_code == 0) return name;
+  }
+  return "";
 }
 
 }  // namespace actlab::testing

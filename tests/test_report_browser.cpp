@@ -16,19 +16,7 @@ using actlab::testing::run_actlab;
 using actlab::testing::TempDir;
 using actlab::testing::write_text;
 
-namespace browser_fixture {
-
-// The headless browser, or "" (the test then prints SKIPPED: and CTest reports it skipped).
-std::string find_chromium() {
-  for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
-    if (run_process({name, "--version"}).exit_code == 0) return name;
-  }
-  return "";
-}
-
-}  // namespace browser_fixture
-
-using namespace browser_fixture;
+using actlab::testing::find_chromium;
 
 TEST_CASE("the report of a real tiny sweep opens in a headless browser with every image loaded",
           "[data][integration][report][browser]") {

@@ -18,21 +18,12 @@ using actlab::testing::TempDir;
 using actlab::testing::write_text;
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string find_browser() {
-  for (const char* name : {"chromium", "chromium-browser", "google-chrome"}) {
-    if (run_process({name, "--version"}).exit_code == 0) return name;
-  }
-  return "";
-}
-
-}  // namespace
+using actlab::testing::find_chromium;
 
 TEST_CASE("a tiny sweep's runs show in TensorBoard's HParams tab with grid values and metrics",
           "[data][integration][tensorboard][python][browser]") {
   REQUIRE(actlab::testing::have_cifar10());
-  const std::string chromium = find_browser();
+  const std::string chromium = find_chromium();
   if (chromium.empty()) {
     std::cout << "SKIPPED: no chromium (apt-get install chromium; scripts/common.sh installs it)\n";
     return;
